@@ -85,13 +85,14 @@ class DdlParser {
     }
     if (upper == "STRUCT") return Struct(name);
     // Primitive, with optional (p[,s]) arguments.
+    size_t end = pos_;
     SkipSpace();
     if (Peek() == '(') {
       size_t close = text_.find(')', pos_);
       if (close == std::string_view::npos) return Error("')'");
-      pos_ = close + 1;
+      pos_ = end = close + 1;
     }
-    auto type = PrimitiveTypeFromSparkName(text_.substr(start, pos_ - start));
+    auto type = PrimitiveTypeFromSparkName(text_.substr(start, end - start));
     if (!type.ok()) {
       return Status::Invalid("bad DDL at position {}: {} in \"{}\"", start,
                              type.status().message(), text_);
