@@ -1,0 +1,1264 @@
+// JSON -> Arrow with simdjson On-Demand.
+//
+// Make() turns the schema into a tree of Appenders, one per field (recursively
+// for struct, list and map), each holding its typed Arrow builder. Converting
+// a record is then a walk of the JSON with the tree in step: no per-record
+// allocation, no intermediate DOM, one virtual call per value.
+//
+// Two things keep the hot path short:
+//   - Object keys are matched against the order of keys in the previous
+//     object of the same struct (APIs emit keys in a fixed order), by
+//     comparing raw key bytes in place; only a miss unescapes the key and
+//     looks it up by name.
+//   - Strings without escapes are appended straight from the input buffer;
+//     simdjson has already validated the document's UTF-8.
+//
+// Errors: an appender that fails fills in the Context and returns false; each
+// enclosing appender adds its step of the field path on the way out, so
+// paths cost nothing until something goes wrong. A failed call is rolled back:
+// the converter holds exactly the rows it held before the call.
+#include "lakeflow/core/json_converter.h"
+
+#include <arrow/array/data.h>
+#include <arrow/builder.h>
+#include <arrow/util/decimal.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include "lakeflow/core/time_parse.h"
+
+namespace lakeflow {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+
+constexpr size_t kMaxShownValue = 80;
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+// Epoch seconds beyond this overflow int64 microseconds.
+constexpr int64_t kMaxEpochSeconds = 9'000'000'000'000;
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+std::string_view TrimJsonSpace(std::string_view s) {
+  while (!s.empty() && IsJsonSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// The first kMaxShownValue bytes of `s`, cut on a UTF-8 character boundary.
+std::string Clip(std::string_view s) {
+  if (s.size() <= kMaxShownValue) return std::string(s);
+  size_t n = kMaxShownValue - 3;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n)) + "...";
+}
+
+// Errors that mean "this value does not fit the type", as opposed to "this is
+// not JSON".
+bool IsTypeError(error_code e) {
+  return e == simdjson::INCORRECT_TYPE || e == simdjson::NUMBER_OUT_OF_RANGE;
+}
+
+// Appends `json` to `out` without the whitespace between tokens.
+void AppendCompactJson(std::string_view json, std::string* out) {
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      out->push_back(c);
+      if (c == '\\' && i + 1 < json.size()) {
+        out->push_back(json[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out->push_back(c);
+    } else if (!IsJsonSpace(c)) {
+      out->push_back(c);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Text -> value parsers shared by the appenders (numbers in strings, map keys).
+
+bool DoubleToInt64(double d, int64_t* out) {
+  // 2^63 is exactly representable; [-2^63, 2^63) fits.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!std::isfinite(d) || d != std::trunc(d) || d < -kLimit || d >= kLimit) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool ParseDoubleText(std::string_view s, double* out) {
+  s = TrimJsonSpace(s);
+  if (s.starts_with('+')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+// Integers in text: "42", "+42", " -7 ", and "3.0" (an integral float).
+bool ParseIntText(std::string_view s, int64_t* out) {
+  s = TrimJsonSpace(s);
+  std::string_view digits = s.starts_with('+') ? s.substr(1) : s;
+  if (digits.empty()) return false;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
+  if (ec == std::errc() && ptr == digits.data() + digits.size()) return true;
+  if (ec == std::errc::result_out_of_range) return false;
+  double d = 0;
+  return ParseDoubleText(s, &d) && DoubleToInt64(d, out);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+bool ParseBoolText(std::string_view s, bool* out) {
+  s = TrimJsonSpace(s);
+  for (std::string_view t : {"true", "t", "yes", "y", "1"}) {
+    if (EqualsIgnoreCase(s, t)) return *out = true, true;
+  }
+  for (std::string_view f : {"false", "f", "no", "n", "0"}) {
+    if (EqualsIgnoreCase(s, f)) return *out = false, true;
+  }
+  return false;
+}
+
+constexpr std::array<int8_t, 256> MakeBase64Table() {
+  std::array<int8_t, 256> table{};
+  for (auto& v : table) v = -1;
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (size_t i = 0; i < kAlphabet.size(); ++i) {
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  }
+  return table;
+}
+constexpr std::array<int8_t, 256> kBase64 = MakeBase64Table();
+
+// Strict standard base64: the RFC 4648 alphabet, '=' padding only at the end,
+// a length that is a multiple of 4.
+bool DecodeBase64(std::string_view s, std::string* out) {
+  if (s.size() % 4 != 0) return false;
+  size_t pad = 0;
+  if (!s.empty() && s.back() == '=') pad = s[s.size() - 2] == '=' ? 2 : 1;
+  out->clear();
+  out->reserve(s.size() / 4 * 3);
+  for (size_t i = 0; i < s.size(); i += 4) {
+    const bool last = i + 4 == s.size();
+    const size_t data_chars = last ? 4 - pad : 4;
+    uint32_t n = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      int v = j < data_chars ? kBase64[static_cast<unsigned char>(s[i + j])] : 0;
+      if (v < 0) return false;
+      n = n << 6 | static_cast<uint32_t>(v);
+    }
+    out->push_back(static_cast<char>(n >> 16));
+    if (data_chars > 2) out->push_back(static_cast<char>(n >> 8 & 0xFF));
+    if (data_chars > 3) out->push_back(static_cast<char>(n & 0xFF));
+  }
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool DecodeHex(std::string_view s, std::string* out) {
+  if (s.size() % 2 != 0) return false;
+  out->clear();
+  out->reserve(s.size() / 2);
+  for (size_t i = 0; i < s.size(); i += 2) {
+    int hi = HexValue(s[i]), lo = HexValue(s[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Context: what the appenders share while one call runs.
+
+class Context {
+ public:
+  // Starts a document held in [base, base + size), readable up to `limit`.
+  void Begin(od::document* doc, const char* base, const char* limit) {
+    doc_ = doc;
+    base_ = base;
+    limit_ = limit;
+  }
+  void ClearError() {
+    code_ = StatusCode::kConversion;
+    message_.clear();
+    path_.clear();
+    malformed_ = false;
+  }
+
+  // Whether n bytes can be read from p: the padded buffer bounds in-place
+  // key comparisons.
+  bool CanRead(const char* p, size_t n) const { return n <= static_cast<size_t>(limit_ - p); }
+
+  // Each failure returns false so that appenders can `return ctx->...`.
+  bool ValueError(std::string message) {
+    message_ = std::move(message);
+    return false;
+  }
+  bool JsonError(error_code e) {
+    malformed_ = true;
+    message_ = MalformedMessage(e);
+    return false;
+  }
+  bool ArrowError(const arrow::Status& s) {
+    code_ = StatusCode::kInternal;
+    message_ = "arrow: " + s.ToString();
+    return false;
+  }
+  bool InField(std::string_view name) { return Push(std::string(name), false); }
+  bool InIndex(size_t i) { return Push(fmt::format("[{}]", i), true); }
+  bool InKey(std::string_view key) { return Push(fmt::format("[{}]", Clip(key)), true); }
+
+  // "malformed JSON at byte 12: <simdjson's words>".
+  std::string MalformedMessage(error_code e) {
+    const char* at = nullptr;
+    if (doc_ != nullptr && doc_->current_location().get(at) == simdjson::SUCCESS && at >= base_) {
+      return fmt::format("malformed JSON at byte {}: {}", at - base_, simdjson::error_message(e));
+    }
+    return fmt::format("malformed JSON: {}", simdjson::error_message(e));
+  }
+
+  // The one-line error for record `record` (none: the document as a whole).
+  Status ToStatus(std::string_view table, std::optional<int64_t> record) const {
+    std::string where = fmt::format("table '{}'", table);
+    if (record) where += fmt::format(", record {}", *record);
+    if (!malformed_ && !path_.empty()) where += fmt::format(", field '{}'", Path());
+    return Status(code_, where + ": " + message_);
+  }
+
+ private:
+  struct Step {
+    std::string text;
+    bool is_index;
+  };
+
+  bool Push(std::string text, bool is_index) {
+    path_.push_back(Step{std::move(text), is_index});
+    return false;
+  }
+
+  // Steps were pushed innermost first.
+  std::string Path() const {
+    std::string out;
+    for (auto it = path_.rbegin(); it != path_.rend(); ++it) {
+      if (!out.empty() && !it->is_index) out += '.';
+      out += it->text;
+    }
+    return out;
+  }
+
+  od::document* doc_ = nullptr;
+  const char* base_ = nullptr;
+  const char* limit_ = nullptr;
+  StatusCode code_ = StatusCode::kConversion;
+  std::string message_;
+  std::vector<Step> path_;
+  bool malformed_ = false;
+};
+
+// The text of a JSON string value. A string without escapes is read in place
+// from the input, which spares the copy get_string() makes.
+error_code StringContent(od::value& v, std::string_view* out) {
+  std::string_view token = TrimJsonSpace(v.raw_json_token());
+  if (token.size() >= 2 && token.back() == '"') {
+    std::string_view body = token.substr(1, token.size() - 2);
+    if (std::memchr(body.data(), '\\', body.size()) == nullptr) {
+      *out = body;
+      return simdjson::SUCCESS;
+    }
+  }
+  return v.get_string().get(*out);
+}
+
+// ---------------------------------------------------------------------------
+// Appenders.
+
+class Appender {
+ public:
+  Appender(FieldPtr field, Context* ctx) : field_(std::move(field)), ctx_(ctx) {}
+  virtual ~Appender() = default;
+  Appender(const Appender&) = delete;
+  Appender& operator=(const Appender&) = delete;
+
+  // Appends one JSON value, null included.
+  virtual bool Append(od::value& v) = 0;
+  // Appends a null (a JSON null, or a struct field the object lacks).
+  virtual bool AppendNull() = 0;
+  // Appends a map key; JSON keys are always strings.
+  virtual bool AppendKey(std::string_view key) { return RejectText(fmt::format("\"{}\"", key)); }
+
+  const FieldPtr& field() const { return field_; }
+
+ protected:
+  bool Check(const arrow::Status& s) { return ARROW_PREDICT_TRUE(s.ok()) || ctx_->ArrowError(s); }
+
+  // A JSON null: validates the literal, then appends null if the field allows it.
+  bool Null(od::value& v) {
+    bool is_null = false;
+    if (auto e = v.is_null().get(is_null); e || !is_null) {
+      return ctx_->JsonError(e ? e : simdjson::N_ATOM_ERROR);
+    }
+    if (!field_->nullable()) {
+      return ctx_->ValueError(fmt::format("cannot convert null to {}: the field is not nullable", TypeName()));
+    }
+    return AppendNull();
+  }
+
+  // "cannot convert <the value> to <type>". Objects and arrays must not have
+  // been consumed yet (their text is read here).
+  bool Reject(od::value& v, od::json_type type) {
+    std::string_view text;
+    bool container = type == od::json_type::object || type == od::json_type::array;
+    if (!container || simdjson::to_json_string(v).get(text) != simdjson::SUCCESS) {
+      text = TrimJsonSpace(v.raw_json_token());
+    }
+    return RejectText(text);
+  }
+  bool RejectText(std::string_view shown) {
+    return ctx_->ValueError(fmt::format("cannot convert {} to {}", Clip(shown), TypeName()));
+  }
+  bool JsonError(error_code e) { return ctx_->JsonError(e); }
+
+  std::string TypeName() const { return Clip(SparkTypeString(*field_)); }
+
+  FieldPtr field_;
+  Context* ctx_;
+};
+
+// Reads the JSON type of `v` or reports malformed JSON; callers switch on it.
+#define LF_JSON_TYPE(v, type)                                \
+  od::json_type type;                                        \
+  if (auto _lf_e = (v).type().get(type)) return JsonError(_lf_e)
+
+// Any JSON value into a string column: strings as their text, anything else
+// as compact JSON text. Variant columns keep every value as JSON text, so
+// their strings stay quoted.
+class StringAppender final : public Appender {
+ public:
+  StringAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx),
+        builder_(static_cast<arrow::StringBuilder*>(builder)),
+        variant_(IsVariant(*field_)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    switch (type) {
+      case od::json_type::string:
+        return variant_ ? AppendToken(v) : AppendString(v);
+      case od::json_type::null:
+        return Null(v);
+      case od::json_type::number: {
+        double ignored;
+        if (auto e = v.get_double().get(ignored); e && e != simdjson::NUMBER_OUT_OF_RANGE) return JsonError(e);
+        return AppendToken(v);
+      }
+      case od::json_type::boolean: {
+        bool ignored;
+        if (auto e = v.get_bool().get(ignored)) return JsonError(e);
+        return AppendToken(v);
+      }
+      default:
+        return AppendContainer(v);
+    }
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view key) override {
+    if (!variant_) return Check(builder_->Append(key));
+    return AppendKeyAsJson(key);
+  }
+
+ private:
+  bool AppendString(od::value& v) {
+    std::string_view s;
+    if (auto e = StringContent(v, &s)) return JsonError(e);
+    return Check(builder_->Append(s));
+  }
+  bool AppendToken(od::value& v) { return Check(builder_->Append(TrimJsonSpace(v.raw_json_token()))); }
+  bool AppendContainer(od::value& v) {
+    std::string_view raw;
+    if (auto e = simdjson::to_json_string(v).get(raw)) return JsonError(e);
+    scratch_.clear();
+    AppendCompactJson(raw, &scratch_);
+    return Check(builder_->Append(scratch_));
+  }
+  // A variant map value keyed by text: the key as a JSON string.
+  bool AppendKeyAsJson(std::string_view key) {
+    scratch_.assign(1, '"');
+    for (char c : key) {
+      if (c == '"' || c == '\\') {
+        scratch_ += '\\';
+        scratch_ += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        scratch_ += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+      } else {
+        scratch_ += c;
+      }
+    }
+    scratch_ += '"';
+    return Check(builder_->Append(scratch_));
+  }
+
+  arrow::StringBuilder* builder_;
+  bool variant_;
+  std::string scratch_;
+};
+
+// byte, short, int, long: from integral numbers or numeric strings, range checked.
+template <typename ArrowType>
+class IntAppender final : public Appender {
+  using CType = typename ArrowType::c_type;
+
+ public:
+  IntAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::NumericBuilder<ArrowType>*>(builder)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    switch (type) {
+      case od::json_type::number:
+        return AppendNumber(v);
+      case od::json_type::string:
+        return AppendText(v);
+      case od::json_type::null:
+        return Null(v);
+      default:
+        return Reject(v, type);
+    }
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view key) override {
+    int64_t x = 0;
+    if (!ParseIntText(key, &x) || !InRange(x)) return RejectText(fmt::format("\"{}\"", key));
+    return Put(x);
+  }
+
+ private:
+  static bool InRange(int64_t x) {
+    return x >= std::numeric_limits<CType>::min() && x <= std::numeric_limits<CType>::max();
+  }
+  bool Put(int64_t x) { return Check(builder_->Append(static_cast<CType>(x))); }
+
+  bool AppendNumber(od::value& v) {
+    int64_t x = 0;
+    error_code e = v.get_int64().get(x);
+    if (e == simdjson::SUCCESS) return InRange(x) ? Put(x) : Reject(v, od::json_type::number);
+    if (!IsTypeError(e)) return JsonError(e);
+    // 3.0 or 1e3: accepted when integral.
+    double d = 0;
+    e = v.get_double().get(d);
+    if (e && !IsTypeError(e)) return JsonError(e);
+    if (e || !DoubleToInt64(d, &x) || !InRange(x)) return Reject(v, od::json_type::number);
+    return Put(x);
+  }
+  bool AppendText(od::value& v) {
+    std::string_view s;
+    if (auto e = StringContent(v, &s)) return JsonError(e);
+    int64_t x = 0;
+    if (!ParseIntText(s, &x) || !InRange(x)) return Reject(v, od::json_type::string);
+    return Put(x);
+  }
+
+  arrow::NumericBuilder<ArrowType>* builder_;
+};
+
+// float, double: from numbers or numeric strings.
+template <typename ArrowType>
+class FloatAppender final : public Appender {
+  using CType = typename ArrowType::c_type;
+
+ public:
+  FloatAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::NumericBuilder<ArrowType>*>(builder)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    double d = 0;
+    switch (type) {
+      case od::json_type::number:
+        if (auto e = v.get_double().get(d)) return IsTypeError(e) ? Reject(v, type) : JsonError(e);
+        return Put(d, v, type);
+      case od::json_type::string: {
+        std::string_view s;
+        if (auto e = StringContent(v, &s)) return JsonError(e);
+        if (!ParseDoubleText(s, &d)) return Reject(v, type);
+        return Put(d, v, type);
+      }
+      case od::json_type::null:
+        return Null(v);
+      default:
+        return Reject(v, type);
+    }
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+
+ private:
+  bool Put(double d, od::value& v, od::json_type type) {
+    // A finite double too large for float would become infinity.
+    if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<CType>::max())) {
+      return Reject(v, type);
+    }
+    return Check(builder_->Append(static_cast<CType>(d)));
+  }
+
+  arrow::NumericBuilder<ArrowType>* builder_;
+};
+
+// boolean: true/false, the strings true/t/yes/y/1 and false/f/no/n/0 in any
+// case, the numbers 1 and 0.
+class BoolAppender final : public Appender {
+ public:
+  BoolAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::BooleanBuilder*>(builder)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    bool b = false;
+    switch (type) {
+      case od::json_type::boolean:
+        if (auto e = v.get_bool().get(b)) return JsonError(e);
+        return Check(builder_->Append(b));
+      case od::json_type::string: {
+        std::string_view s;
+        if (auto e = StringContent(v, &s)) return JsonError(e);
+        if (!ParseBoolText(s, &b)) return Reject(v, type);
+        return Check(builder_->Append(b));
+      }
+      case od::json_type::number: {
+        double d = 0;
+        if (auto e = v.get_double().get(d)) return IsTypeError(e) ? Reject(v, type) : JsonError(e);
+        if (d != 0 && d != 1) return Reject(v, type);
+        return Check(builder_->Append(d == 1));
+      }
+      case od::json_type::null:
+        return Null(v);
+      default:
+        return Reject(v, type);
+    }
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view key) override {
+    bool b = false;
+    if (!ParseBoolText(key, &b)) return RejectText(fmt::format("\"{}\"", key));
+    return Check(builder_->Append(b));
+  }
+
+ private:
+  arrow::BooleanBuilder* builder_;
+};
+
+// decimal(p, s): from numbers (their exact text, never through double) or
+// numeric strings, rounded half away from zero to the column's scale.
+class DecimalAppender final : public Appender {
+ public:
+  DecimalAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::Decimal128Builder*>(builder)) {
+    const auto& type = static_cast<const arrow::Decimal128Type&>(*field_->type());
+    precision_ = type.precision();
+    scale_ = type.scale();
+  }
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    std::string_view text;
+    switch (type) {
+      case od::json_type::number:
+        text = TrimJsonSpace(v.raw_json_token());
+        break;
+      case od::json_type::string:
+        if (auto e = StringContent(v, &text)) return JsonError(e);
+        break;
+      case od::json_type::null:
+        return Null(v);
+      default:
+        return Reject(v, type);
+    }
+    arrow::Decimal128 value;
+    if (!ToDecimal(TrimJsonSpace(text), &value)) return Reject(v, type);
+    return Check(builder_->Append(value));
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view key) override {
+    arrow::Decimal128 value;
+    if (!ToDecimal(TrimJsonSpace(key), &value)) return RejectText(fmt::format("\"{}\"", key));
+    return Check(builder_->Append(value));
+  }
+
+ private:
+  bool ToDecimal(std::string_view text, arrow::Decimal128* out) const {
+    arrow::Decimal128 value;
+    int32_t precision = 0, scale = 0;
+    if (text.starts_with('+')) text.remove_prefix(1);
+    if (!arrow::Decimal128::FromString(text, &value, &precision, &scale).ok()) return false;
+    if (scale < scale_) {
+      // Too many digits before the point for the column.
+      if (precision - scale > precision_ - scale_) return false;
+      value = value.IncreaseScaleBy(scale_ - scale);
+    } else if (scale > scale_) {
+      // More than 38 digits dropped leaves nothing: every digit is below half a unit.
+      value = scale - scale_ > 38 ? arrow::Decimal128(0) : value.ReduceScaleBy(scale - scale_, true);
+    }
+    if (!value.FitsInPrecision(precision_)) return false;
+    *out = value;
+    return true;
+  }
+
+  arrow::Decimal128Builder* builder_;
+  int32_t precision_ = 0;
+  int32_t scale_ = 0;
+};
+
+// date: the strings ParseDate reads.
+class DateAppender final : public Appender {
+ public:
+  DateAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::Date32Builder*>(builder)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    if (type == od::json_type::null) return Null(v);
+    if (type != od::json_type::string) return Reject(v, type);
+    std::string_view s;
+    if (auto e = StringContent(v, &s)) return JsonError(e);
+    auto days = ParseDate(s);
+    if (!days) return Reject(v, type);
+    return Check(builder_->Append(*days));
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view key) override {
+    auto days = ParseDate(key);
+    if (!days) return RejectText(fmt::format("\"{}\"", key));
+    return Check(builder_->Append(*days));
+  }
+
+ private:
+  arrow::Date32Builder* builder_;
+};
+
+// timestamp, timestamp_ntz (microseconds): ISO 8601 strings or epoch seconds.
+class TimestampAppender final : public Appender {
+ public:
+  TimestampAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::TimestampBuilder*>(builder)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    switch (type) {
+      case od::json_type::string: {
+        std::string_view s;
+        if (auto e = StringContent(v, &s)) return JsonError(e);
+        auto micros = ParseTimestampMicros(s);
+        if (!micros) return Reject(v, type);
+        return Check(builder_->Append(*micros));
+      }
+      case od::json_type::number:
+        return AppendEpochSeconds(v);
+      case od::json_type::null:
+        return Null(v);
+      default:
+        return Reject(v, type);
+    }
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view key) override {
+    auto micros = ParseTimestampMicros(key);
+    if (!micros) return RejectText(fmt::format("\"{}\"", key));
+    return Check(builder_->Append(*micros));
+  }
+
+ private:
+  bool AppendEpochSeconds(od::value& v) {
+    int64_t seconds = 0;
+    error_code e = v.get_int64().get(seconds);
+    if (e == simdjson::SUCCESS) {
+      if (seconds > kMaxEpochSeconds || seconds < -kMaxEpochSeconds) return Reject(v, od::json_type::number);
+      return Check(builder_->Append(seconds * kMicrosPerSecond));
+    }
+    if (!IsTypeError(e)) return JsonError(e);
+    double d = 0;
+    e = v.get_double().get(d);
+    if (e && !IsTypeError(e)) return JsonError(e);
+    if (e || !(std::fabs(d) <= static_cast<double>(kMaxEpochSeconds))) return Reject(v, od::json_type::number);
+    return Check(builder_->Append(std::llround(d * kMicrosPerSecond)));
+  }
+
+  arrow::TimestampBuilder* builder_;
+};
+
+// binary: a string read as strict base64, else as hex, else as its UTF-8 bytes.
+class BinaryAppender final : public Appender {
+ public:
+  BinaryAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
+      : Appender(std::move(field), ctx), builder_(static_cast<arrow::BinaryBuilder*>(builder)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    if (type == od::json_type::null) return Null(v);
+    if (type != od::json_type::string) return Reject(v, type);
+    std::string_view s;
+    if (auto e = StringContent(v, &s)) return JsonError(e);
+    return AppendKey(s);
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendKey(std::string_view s) override {
+    if (DecodeBase64(s, &scratch_) || DecodeHex(s, &scratch_)) return Check(builder_->Append(scratch_));
+    return Check(builder_->Append(s));
+  }
+
+ private:
+  arrow::BinaryBuilder* builder_;
+  std::string scratch_;
+};
+
+// array<T>: a JSON array, or a lone value as a one-element array.
+class ListAppender final : public Appender {
+ public:
+  ListAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder, std::unique_ptr<Appender> element)
+      : Appender(std::move(field), ctx),
+        builder_(static_cast<arrow::ListBuilder*>(builder)),
+        element_(std::move(element)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    if (type == od::json_type::null) return Null(v);
+    if (!Check(builder_->Append())) return false;
+    if (type != od::json_type::array) return element_->Append(v) || ctx_->InIndex(0);
+    od::array elements;
+    if (auto e = v.get_array().get(elements)) return JsonError(e);
+    size_t i = 0;
+    for (auto item : elements) {
+      od::value element;
+      if (auto e = std::move(item).get(element)) return JsonError(e);
+      if (!element_->Append(element)) return ctx_->InIndex(i);
+      ++i;
+    }
+    return true;
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+
+ private:
+  arrow::ListBuilder* builder_;
+  std::unique_ptr<Appender> element_;
+};
+
+// map<K, V>: a JSON object, keys through the key column's text rules.
+class MapAppender final : public Appender {
+ public:
+  MapAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder, std::unique_ptr<Appender> keys,
+              std::unique_ptr<Appender> items)
+      : Appender(std::move(field), ctx),
+        builder_(static_cast<arrow::MapBuilder*>(builder)),
+        keys_(std::move(keys)),
+        items_(std::move(items)) {}
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    if (type == od::json_type::null) return Null(v);
+    if (type != od::json_type::object) return Reject(v, type);
+    od::object object;
+    if (auto e = v.get_object().get(object)) return JsonError(e);
+    if (!Check(builder_->Append())) return false;
+    for (auto member : object) {
+      od::field field;
+      if (auto e = std::move(member).get(field)) return JsonError(e);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return JsonError(e);
+      if (!keys_->AppendKey(key) || !items_->Append(field.value())) return ctx_->InKey(key);
+    }
+    return true;
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+
+ private:
+  arrow::MapBuilder* builder_;
+  std::unique_ptr<Appender> keys_;
+  std::unique_ptr<Appender> items_;
+};
+
+// struct<...> from a JSON object: unknown keys are ignored, a missing nullable
+// field is null, a missing non-nullable field is an error; with a duplicated
+// key the first occurrence wins. The root (the record) is a StructAppender
+// without a builder.
+class StructAppender final : public Appender {
+ public:
+  StructAppender(FieldPtr field, Context* ctx, arrow::StructBuilder* builder,
+                 std::vector<std::unique_ptr<Appender>> children)
+      : Appender(std::move(field), ctx), builder_(builder), children_(std::move(children)) {
+    seen_.assign(children_.size(), 0);
+    for (size_t i = 0; i < children_.size(); ++i) {
+      by_name_.emplace(children_[i]->field()->name(), static_cast<int>(i));
+    }
+  }
+
+  bool Append(od::value& v) override {
+    LF_JSON_TYPE(v, type);
+    if (type == od::json_type::null) return Null(v);
+    if (type != od::json_type::object) return Reject(v, type);
+    od::object object;
+    if (auto e = v.get_object().get(object)) return JsonError(e);
+    return AppendObject(object);
+  }
+  bool AppendNull() override { return Check(builder_->AppendNull()); }
+
+  // Appends the members of `object` as one struct value (one row at the root).
+  bool AppendObject(od::object& object) {
+    if (builder_ != nullptr && !Check(builder_->Append())) return false;
+    NextGeneration();
+    size_t slot = 0, found = 0, misses = 0;
+    for (auto member : object) {
+      od::field field;
+      if (auto e = std::move(member).get(field)) return JsonError(e);
+      int index = Resolve(field, &slot, &misses);
+      if (index == kFailed) return false;
+      if (index == kUnknown || seen_[index] == generation_) continue;
+      seen_[index] = generation_;
+      ++found;
+      if (!children_[index]->Append(field.value())) return ctx_->InField(children_[index]->field()->name());
+    }
+    // Objects in a new order: relearn the order from the next object.
+    if (misses > kMaxMisses) slots_.clear();
+    return found == children_.size() || AppendMissing();
+  }
+
+ private:
+  static constexpr int kUnknown = -1;  // a key the schema does not have
+  static constexpr int kFailed = -2;   // malformed JSON
+  static constexpr size_t kLookahead = 3;
+  static constexpr size_t kMaxMisses = 2;
+  static constexpr size_t kMaxSlots = 1024;
+
+  // A key seen at this position of the previous object: its raw bytes (it
+  // had no escapes) with the closing quote, and the field it names.
+  struct Slot {
+    std::string quoted;
+    int index;
+  };
+
+  void NextGeneration() {
+    if (++generation_ != 0) return;
+    std::fill(seen_.begin(), seen_.end(), 0);
+    generation_ = 1;
+  }
+
+  bool KeyMatches(const char* raw, const std::string& quoted) const {
+    return ctx_->CanRead(raw, quoted.size()) && std::memcmp(raw, quoted.data(), quoted.size()) == 0;
+  }
+
+  // The child index for the field's key, kUnknown, or kFailed.
+  int Resolve(od::field& field, size_t* slot, size_t* misses) {
+    const char* raw = field.key().raw();
+    const size_t end = std::min(slots_.size(), *slot + kLookahead);
+    for (size_t s = *slot; s < end; ++s) {
+      if (KeyMatches(raw, slots_[s].quoted)) {
+        *slot = s + 1;
+        return slots_[s].index;
+      }
+    }
+    ++*misses;
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) {
+      ctx_->JsonError(e);
+      return kFailed;
+    }
+    auto it = by_name_.find(key);
+    int index = it == by_name_.end() ? kUnknown : it->second;
+    // Remember a key without escapes (its raw bytes are its text) here.
+    bool plain = std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
+    if (plain && slots_.size() < kMaxSlots) {
+      slots_.insert(slots_.begin() + static_cast<std::ptrdiff_t>(*slot), Slot{std::string(key) + '"', index});
+      ++*slot;
+    }
+    return index;
+  }
+
+  bool AppendMissing() {
+    for (size_t i = 0; i < children_.size(); ++i) {
+      if (seen_[i] == generation_) continue;
+      Appender& child = *children_[i];
+      if (!child.field()->nullable()) {
+        ctx_->ValueError("missing, and the field is not nullable");
+        return ctx_->InField(child.field()->name());
+      }
+      if (!child.AppendNull()) return ctx_->InField(child.field()->name());
+    }
+    return true;
+  }
+
+  arrow::StructBuilder* builder_;
+  std::vector<std::unique_ptr<Appender>> children_;
+  std::unordered_map<std::string_view, int> by_name_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> seen_;  // seen_[i] == generation_: child i was in this object
+  uint32_t generation_ = 0;
+};
+
+#undef LF_JSON_TYPE
+
+Result<std::unique_ptr<Appender>> MakeAppender(const FieldPtr& field, arrow::ArrayBuilder* builder,
+                                               Context* ctx);
+
+Result<std::unique_ptr<StructAppender>> MakeStructAppender(const FieldPtr& field,
+                                                           const arrow::FieldVector& fields,
+                                                           arrow::StructBuilder* builder,
+                                                           const std::vector<arrow::ArrayBuilder*>& child_builders,
+                                                           Context* ctx) {
+  std::vector<std::unique_ptr<Appender>> children;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    LF_ASSIGN_OR_RETURN(auto child, MakeAppender(fields[i], child_builders[i], ctx));
+    children.push_back(std::move(child));
+  }
+  return std::make_unique<StructAppender>(field, ctx, builder, std::move(children));
+}
+
+template <typename T>
+std::unique_ptr<Appender> Make(const FieldPtr& field, Context* ctx, arrow::ArrayBuilder* builder) {
+  return std::make_unique<T>(field, ctx, builder);
+}
+
+Result<std::unique_ptr<Appender>> MakeAppender(const FieldPtr& field, arrow::ArrayBuilder* builder,
+                                               Context* ctx) {
+  const auto& type = *field->type();
+  switch (type.id()) {
+    case arrow::Type::STRING:
+      return Make<StringAppender>(field, ctx, builder);
+    case arrow::Type::INT8:
+      return Make<IntAppender<arrow::Int8Type>>(field, ctx, builder);
+    case arrow::Type::INT16:
+      return Make<IntAppender<arrow::Int16Type>>(field, ctx, builder);
+    case arrow::Type::INT32:
+      return Make<IntAppender<arrow::Int32Type>>(field, ctx, builder);
+    case arrow::Type::INT64:
+      return Make<IntAppender<arrow::Int64Type>>(field, ctx, builder);
+    case arrow::Type::FLOAT:
+      return Make<FloatAppender<arrow::FloatType>>(field, ctx, builder);
+    case arrow::Type::DOUBLE:
+      return Make<FloatAppender<arrow::DoubleType>>(field, ctx, builder);
+    case arrow::Type::BOOL:
+      return Make<BoolAppender>(field, ctx, builder);
+    case arrow::Type::DECIMAL128:
+      return Make<DecimalAppender>(field, ctx, builder);
+    case arrow::Type::DATE32:
+      return Make<DateAppender>(field, ctx, builder);
+    case arrow::Type::TIMESTAMP:
+      if (static_cast<const arrow::TimestampType&>(type).unit() != arrow::TimeUnit::MICRO) break;
+      return Make<TimestampAppender>(field, ctx, builder);
+    case arrow::Type::BINARY:
+      return Make<BinaryAppender>(field, ctx, builder);
+    case arrow::Type::LIST: {
+      auto* list = static_cast<arrow::ListBuilder*>(builder);
+      const auto& element_field = static_cast<const arrow::ListType&>(type).value_field();
+      LF_ASSIGN_OR_RETURN(auto element, MakeAppender(element_field, list->value_builder(), ctx));
+      return std::unique_ptr<Appender>(std::make_unique<ListAppender>(field, ctx, builder, std::move(element)));
+    }
+    case arrow::Type::MAP: {
+      auto* map = static_cast<arrow::MapBuilder*>(builder);
+      const auto& map_type = static_cast<const arrow::MapType&>(type);
+      LF_ASSIGN_OR_RETURN(auto keys, MakeAppender(map_type.key_field(), map->key_builder(), ctx));
+      LF_ASSIGN_OR_RETURN(auto items, MakeAppender(map_type.item_field(), map->item_builder(), ctx));
+      return std::unique_ptr<Appender>(
+          std::make_unique<MapAppender>(field, ctx, builder, std::move(keys), std::move(items)));
+    }
+    case arrow::Type::STRUCT: {
+      auto* struct_builder = static_cast<arrow::StructBuilder*>(builder);
+      std::vector<arrow::ArrayBuilder*> child_builders;
+      for (int i = 0; i < struct_builder->num_fields(); ++i) {
+        child_builders.push_back(struct_builder->field_builder(i));
+      }
+      LF_ASSIGN_OR_RETURN(auto appender,
+                          MakeStructAppender(field, type.fields(), struct_builder, child_builders, ctx));
+      return std::unique_ptr<Appender>(std::move(appender));
+    }
+    default:
+      break;
+  }
+  return Status::Invalid("field '{}': the JSON converter does not support type {}", field->name(),
+                         type.ToString());
+}
+
+// ---------------------------------------------------------------------------
+
+class JsonConverterImpl final : public JsonConverter {
+ public:
+  JsonConverterImpl(std::string table, SchemaPtr schema, arrow::MemoryPool* pool)
+      : table_(std::move(table)), schema_(std::move(schema)), pool_(pool) {}
+
+  Status Init() {
+    std::vector<arrow::ArrayBuilder*> raw_builders;
+    for (const auto& field : schema_->fields()) {
+      std::unique_ptr<arrow::ArrayBuilder> builder;
+      LF_RETURN_IF_ARROW_ERROR(arrow::MakeBuilder(pool_, field->type(), &builder));
+      raw_builders.push_back(builder.get());
+      builders_.push_back(std::move(builder));
+    }
+    auto record_field = arrow::field("record", arrow::struct_(schema_->fields()), false);
+    LF_ASSIGN_OR_RETURN(root_, MakeStructAppender(record_field, schema_->fields(), nullptr, raw_builders, &ctx_));
+    return Status::OK();
+  }
+
+  Status AppendDocument(std::string_view json, std::string_view pointer) override {
+    return Guarded(json.size(), [&] { return ParseDocument(json, pointer); });
+  }
+
+  Status AppendJsonLines(std::string_view text) override {
+    return Guarded(text.size(), [&] { return ParseLines(text); });
+  }
+
+  int64_t num_rows() const override { return rows_; }
+  int64_t num_bytes() const override { return bytes_; }
+  const SchemaPtr& schema() const override { return schema_; }
+
+  Result<std::shared_ptr<arrow::RecordBatch>> Flush() override {
+    LF_RETURN_IF_ERROR(CheckUsable());
+    arrow::ArrayVector columns;
+    for (int i = 0; i < schema_->num_fields(); ++i) {
+      std::shared_ptr<arrow::Array> column;
+      LF_RETURN_IF_ARROW_ERROR(builders_[i]->Finish(&column));
+      columns.push_back(WithFieldType(std::move(column), schema_->field(i)->type()));
+    }
+    auto batch = arrow::RecordBatch::Make(schema_, rows_, std::move(columns));
+    rows_ = 0;
+    bytes_ = 0;
+    return batch;
+  }
+
+ private:
+  // Runs one call all-or-nothing: on failure the rows it appended are removed.
+  template <typename Fn>
+  Status Guarded(size_t size, Fn&& fn) {
+    LF_RETURN_IF_ERROR(CheckUsable());
+    const int64_t rows_before = rows_;
+    ctx_.ClearError();
+    Status status = fn();
+    ctx_.Begin(nullptr, nullptr, nullptr);
+    if (status.ok()) {
+      bytes_ += static_cast<int64_t>(size);
+      return status;
+    }
+    Status rollback = Rollback(rows_before);
+    if (!rollback.ok()) {
+      broken_ = true;
+      return status.WithContext(fmt::format("and the converter could not roll back ({})", rollback.message()));
+    }
+    return status;
+  }
+
+  Status CheckUsable() const {
+    if (broken_) return Status::Internal("table '{}': the JSON converter failed to recover from an error", table_);
+    return Status::OK();
+  }
+
+  // Truncates every column to `rows`. Only columns that grew are rebuilt:
+  // finishing a builder and copying back its first `rows` rows.
+  Status Rollback(int64_t rows) {
+    for (auto& builder : builders_) {
+      if (builder->length() == rows) continue;
+      std::shared_ptr<arrow::Array> column;
+      LF_RETURN_IF_ARROW_ERROR(builder->Finish(&column));
+      if (rows > 0) LF_RETURN_IF_ARROW_ERROR(builder->AppendArraySlice(arrow::ArraySpan(*column->data()), 0, rows));
+    }
+    rows_ = rows;
+    return Status::OK();
+  }
+
+  // Builders rebuild nested types from their children; give the column the
+  // schema's exact type (field names, nullability, metadata) when they differ.
+  static std::shared_ptr<arrow::Array> WithFieldType(std::shared_ptr<arrow::Array> column,
+                                                     const std::shared_ptr<arrow::DataType>& type) {
+    if (column->type()->Equals(*type, /*check_metadata=*/true)) return column;
+    auto data = column->data()->Copy();
+    data->type = type;
+    return arrow::MakeArray(data);
+  }
+
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end of its input.
+  void LoadPadded(std::string_view json) {
+    const size_t needed = json.size() + simdjson::SIMDJSON_PADDING;
+    if (needed > capacity_) {
+      capacity_ = std::max(needed, capacity_ + capacity_ / 2);
+      buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
+    }
+    if (!json.empty()) std::memcpy(buffer_.get(), json.data(), json.size());
+    std::memset(buffer_.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+  }
+
+  Status ParseDocument(std::string_view json, std::string_view pointer) {
+    LoadPadded(json);
+    od::document doc;
+    auto padded = simdjson::padded_string_view(buffer_.get(), json.size(), capacity_);
+    ctx_.Begin(nullptr, nullptr, nullptr);
+    if (auto e = parser_.iterate(padded).get(doc)) return Malformed(e);
+    ctx_.Begin(&doc, buffer_.get(), buffer_.get() + capacity_);
+    if (pointer.empty()) {
+      LF_RETURN_IF_ERROR(AppendTarget(doc));
+      if (!AtEnd(doc)) return Malformed(simdjson::TRAILING_CONTENT);
+      return Status::OK();
+    }
+    od::value target;
+    error_code e = doc.at_pointer(pointer).get(target);
+    if (e == simdjson::INVALID_JSON_POINTER) {
+      return Status::Invalid("table '{}': invalid JSON pointer '{}'", table_, pointer);
+    }
+    if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS || e == simdjson::INCORRECT_TYPE) {
+      return Status::Conversion("table '{}': JSON pointer '{}' not found in the document", table_, pointer);
+    }
+    if (e) return Malformed(e);
+    return AppendTarget(target);
+  }
+
+  // The pointer's target: an array of records, one record, or null (none).
+  template <typename Source>
+  Status AppendTarget(Source& source) {
+    od::json_type type;
+    if (auto e = source.type().get(type)) return Malformed(e);
+    switch (type) {
+      case od::json_type::array: {
+        od::array records;
+        if (auto e = source.get_array().get(records)) return Malformed(e);
+        return AppendRecords(records);
+      }
+      case od::json_type::object: {
+        od::object record;
+        if (auto e = source.get_object().get(record)) return Malformed(e);
+        return AppendRecord(record, 0);
+      }
+      case od::json_type::null:
+        return Status::OK();
+      default:
+        return Status::Conversion("table '{}': expected an array of records or a record object, got {}", table_,
+                                  Clip(TrimJsonSpace(Token(source))));
+    }
+  }
+
+  // Whether the document has nothing after the value just read.
+  static bool AtEnd(od::document& doc) {
+    const char* at = nullptr;
+    return doc.current_location().get(at) == simdjson::OUT_OF_BOUNDS;
+  }
+
+  static std::string_view Token(od::value& v) { return v.raw_json_token(); }
+  static std::string_view Token(od::document& doc) {
+    std::string_view token;
+    return doc.raw_json_token().get(token) == simdjson::SUCCESS ? token : std::string_view();
+  }
+
+  Status AppendRecords(od::array& records) {
+    int64_t index = 0;
+    for (auto item : records) {
+      od::value value;
+      if (auto e = std::move(item).get(value)) return Malformed(e, index);
+      od::json_type type;
+      if (auto e = value.type().get(type)) return Malformed(e, index);
+      if (type != od::json_type::object) return NotAnObject(TrimJsonSpace(value.raw_json_token()), index);
+      od::object record;
+      if (auto e = value.get_object().get(record)) return Malformed(e, index);
+      LF_RETURN_IF_ERROR(AppendRecord(record, index));
+      ++index;
+    }
+    return Status::OK();
+  }
+
+  Status AppendRecord(od::object& record, int64_t index) {
+    if (!root_->AppendObject(record)) return ctx_.ToStatus(table_, index);
+    ++rows_;
+    return Status::OK();
+  }
+
+  Status ParseLines(std::string_view text) {
+    LoadPadded(text);
+    int64_t index = 0;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string_view::npos) end = text.size();
+      const size_t start = pos;
+      pos = end + 1;
+      if (TrimJsonSpace(text.substr(start, end - start)).empty()) continue;
+      LF_RETURN_IF_ERROR(ParseLine(start, end - start, index));
+      ++index;
+    }
+    return Status::OK();
+  }
+
+  // One line of JSON lines; its bytes start at `start` in the buffer. The
+  // rest of the text after it serves as simdjson's padding.
+  Status ParseLine(size_t start, size_t size, int64_t index) {
+    od::document doc;
+    auto padded = simdjson::padded_string_view(buffer_.get() + start, size, capacity_ - start);
+    ctx_.Begin(nullptr, nullptr, nullptr);
+    if (auto e = parser_.iterate(padded).get(doc)) return Malformed(e, index);
+    ctx_.Begin(&doc, buffer_.get(), buffer_.get() + capacity_);
+    od::json_type type;
+    if (auto e = doc.type().get(type)) return Malformed(e, index);
+    if (type != od::json_type::object) {
+      return NotAnObject(TrimJsonSpace(std::string_view(buffer_.get() + start, size)), index);
+    }
+    od::object record;
+    if (auto e = doc.get_object().get(record)) return Malformed(e, index);
+    LF_RETURN_IF_ERROR(AppendRecord(record, index));
+    if (!AtEnd(doc)) return Malformed(simdjson::TRAILING_CONTENT, index);
+    return Status::OK();
+  }
+
+  Status Malformed(error_code e, std::optional<int64_t> record = std::nullopt) {
+    ctx_.JsonError(e);
+    return ctx_.ToStatus(table_, record);
+  }
+
+  Status NotAnObject(std::string_view shown, int64_t index) const {
+    return Status::Conversion("table '{}', record {}: a record must be a JSON object, got {}", table_, index,
+                              Clip(shown));
+  }
+
+  std::string table_;
+  SchemaPtr schema_;
+  arrow::MemoryPool* pool_;
+  od::parser parser_;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+  Context ctx_;
+  std::vector<std::unique_ptr<arrow::ArrayBuilder>> builders_;
+  std::unique_ptr<StructAppender> root_;
+  int64_t rows_ = 0;
+  int64_t bytes_ = 0;
+  bool broken_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<JsonConverter>> JsonConverter::Make(std::string table, SchemaPtr schema,
+                                                           arrow::MemoryPool* pool) {
+  if (schema == nullptr) return Status::Invalid("table '{}': no schema for the JSON converter", table);
+  auto converter = std::make_unique<JsonConverterImpl>(std::move(table), std::move(schema), pool);
+  LF_RETURN_IF_ERROR(converter->Init());
+  return std::unique_ptr<JsonConverter>(std::move(converter));
+}
+
+}  // namespace lakeflow

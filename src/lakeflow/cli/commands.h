@@ -1,0 +1,69 @@
+// The `lakeflow` command's subcommands. Each returns a Status; app.cc turns it
+// into one line on stderr and an exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lakeflow/core/options.h"
+#include "lakeflow/core/status.h"
+
+namespace lakeflow::cli {
+
+// Exit codes (documented in docs/cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailedChecks = 1;  // test-connector found violations
+inline constexpr int kExitUsage = 2;         // bad flags, options, names: fix the command
+inline constexpr int kExitSource = 3;        // the source failed or sent data that does not fit
+inline constexpr int kExitIO = 4;            // local files: checkpoint, output, connection store
+inline constexpr int kExitInternal = 70;     // a bug in lakeflow
+
+int ExitCodeFor(const Status& status);
+
+// Options given as repeated --option k=v, plus --connection as
+// databricks.connection.
+Result<Options> ParseOptionFlags(const std::vector<std::string>& flags, const std::string& connection);
+
+struct ReadArgs {
+  std::string connection;
+  std::string source;
+  std::vector<std::string> options;
+  std::string output = "jsonl";
+  int64_t limit = -1;
+  int64_t batch_rows = 8192;
+};
+Status RunRead(const ReadArgs& args);
+
+struct StreamArgs {
+  ReadArgs read;
+  std::string checkpoint;
+  std::string trigger = "available-now";
+  int64_t max_records_per_batch = 0;
+};
+Status RunStream(const StreamArgs& args);
+
+struct ConnectionArgs {
+  std::string name;
+  std::string source;
+  std::vector<std::string> options;
+  std::vector<std::string> allow;
+  bool replace = false;
+};
+Status RunConnectionCreate(const ConnectionArgs& args);
+Status RunConnectionList();
+Status RunConnectionShow(const std::string& name);
+Status RunConnectionDelete(const std::string& name);
+
+struct TestConnectorArgs {
+  std::string connection;
+  std::string source;
+  std::vector<std::string> options;
+  std::string table;
+};
+// Returns the number of failed checks through `failures`.
+Status RunTestConnector(const TestConnectorArgs& args, int* failures);
+
+Status RunSources();
+
+}  // namespace lakeflow::cli

@@ -1,0 +1,122 @@
+// The connector contract: the C++ shape of the reference template's
+// LakeflowConnect class.
+//
+// A connector implements five calls. Their names keep the template's
+// snake_case on purpose, so an author who knows the Python template finds the
+// same methods here:
+//
+//   list_tables          the tables the source offers
+//   get_table_schema     a table's schema (Spark types, as Arrow)
+//   read_table_metadata  primary keys, cursor field, ingestion type
+//   read_table           records from a start offset, and the offset to resume from
+//   read_table_deletes   the same for deleted records (cdc_with_deletes only)
+//
+// The offset protocol:
+//   - a start offset of std::nullopt asks for the whole table from the
+//     beginning; a batch read then keeps calling read_table with the returned
+//     offset until it stops moving, so a snapshot may arrive in pages;
+//   - a streaming read starts from the empty object {} the first time, then
+//     from each returned end offset;
+//   - reading has caught up when the returned end offset equals the start.
+//
+// Connectors are constructed with the connection's options merged with the
+// read's options (case-insensitive keys). `table_options` are the options
+// given for one table (tableConfigs in a multi-table read).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lakeflow/connect/record_stream.h"
+#include "lakeflow/core/offset.h"
+#include "lakeflow/core/options.h"
+#include "lakeflow/core/types.h"
+
+namespace lakeflow {
+
+enum class IngestionType { kSnapshot, kCdc, kCdcWithDeletes, kAppend };
+
+const char* IngestionTypeName(IngestionType type);  // "snapshot", "cdc", ...
+Result<IngestionType> ParseIngestionType(std::string_view name);
+
+struct TableMetadata {
+  std::vector<std::string> primary_keys;   // may be empty only for append
+  std::optional<std::string> cursor_field;  // required for cdc and cdc_with_deletes
+  IngestionType ingestion_type = IngestionType::kSnapshot;
+};
+
+struct ReadResult {
+  RecordStream records;
+  Offset end;  // where the next read starts; equal to the start when caught up
+};
+
+class LakeflowConnect {
+ public:
+  explicit LakeflowConnect(Options options) : options_(std::move(options)) {}
+  virtual ~LakeflowConnect() = default;
+  LakeflowConnect(const LakeflowConnect&) = delete;
+  LakeflowConnect& operator=(const LakeflowConnect&) = delete;
+
+  virtual Result<std::vector<std::string>> list_tables() = 0;
+  virtual Result<SchemaPtr> get_table_schema(std::string_view table, const Options& table_options) = 0;
+  virtual Result<TableMetadata> read_table_metadata(std::string_view table,
+                                                    const Options& table_options) = 0;
+  virtual Result<ReadResult> read_table(std::string_view table, const Offset& start,
+                                        const Options& table_options) = 0;
+  // Only cdc_with_deletes tables need this; the default says so clearly.
+  virtual Result<ReadResult> read_table_deletes(std::string_view table, const Offset& start,
+                                                const Options& table_options);
+
+  const Options& options() const { return options_; }
+
+ protected:
+  // The error for a table name the connector does not know.
+  Status UnknownTable(std::string_view table) const;
+
+ private:
+  Options options_;
+};
+
+// Optional: a table that can be read in independent pieces, in parallel.
+// Partitions are JSON objects, so they can be sent to other processes (Spark
+// executors) and must be the same each time for the same table and options.
+class SupportsPartition {
+ public:
+  virtual ~SupportsPartition() = default;
+  // Tables for which this returns false are read through read_table.
+  virtual bool supports_partitions(std::string_view table) { return true; }
+  virtual Result<std::vector<Json>> get_partitions(std::string_view table, const Options& table_options) = 0;
+  virtual Result<RecordStream> read_partition(std::string_view table, const Json& partition,
+                                              const Options& table_options) = 0;
+};
+
+// Optional: a stream whose microbatches can be split into partitions. The
+// engine asks for the latest offset, then for the partitions between the last
+// committed offset and that one, and reads them with read_partition.
+class SupportsPartitionedStream {
+ public:
+  virtual ~SupportsPartitionedStream() = default;
+  // Tables for which this returns false are streamed through read_table.
+  virtual bool supports_partitioned_stream(std::string_view table) { return true; }
+  virtual Result<Offset> latest_offset(std::string_view table, const Options& table_options,
+                                       const Offset& start) = 0;
+  virtual Result<std::vector<Json>> get_stream_partitions(std::string_view table,
+                                                          const Options& table_options,
+                                                          const Offset& start, const Offset& end) = 0;
+  virtual Result<RecordStream> read_stream_partition(std::string_view table, const Json& partition,
+                                                     const Options& table_options) = 0;
+};
+
+// Optional: a source whose tables live in namespaces (database schemas, orgs).
+// Table names are then qualified: "namespace.table".
+class SupportsNamespaces {
+ public:
+  virtual ~SupportsNamespaces() = default;
+  virtual Result<std::vector<std::string>> list_namespaces() = 0;
+  virtual Result<std::vector<std::string>> list_tables_in(std::string_view ns) = 0;
+};
+
+}  // namespace lakeflow

@@ -1,0 +1,80 @@
+#include "lakeflow/connect/registry.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+
+namespace lakeflow {
+
+ConnectorRegistry& ConnectorRegistry::Global() {
+  static ConnectorRegistry* registry = new ConnectorRegistry();  // never destroyed: plugins may outlive exit order
+  return *registry;
+}
+
+void ConnectorRegistry::Register(ConnectorInfo info) {
+  std::lock_guard lock(mu_);
+  std::string name = AsciiLower(info.name);
+  connectors_[name] = std::make_unique<ConnectorInfo>(std::move(info));
+}
+
+Result<const ConnectorInfo*> ConnectorRegistry::Find(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = connectors_.find(AsciiLower(name));
+  if (it == connectors_.end()) {
+    std::string known;
+    for (const auto& [n, _] : connectors_) known += (known.empty() ? "" : ", ") + n;
+    return Status::NotFound("unknown source '{}' (known sources: {})", name, known);
+  }
+  return static_cast<const ConnectorInfo*>(it->second.get());
+}
+
+Result<std::unique_ptr<LakeflowConnect>> ConnectorRegistry::Create(std::string_view name,
+                                                                   const Options& options) const {
+  LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, Find(name));
+  auto connector = info->factory(options);
+  if (!connector.ok()) return connector.status().WithContext(fmt::format("connector '{}'", info->name));
+  return connector;
+}
+
+std::vector<std::string> ConnectorRegistry::Names() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [n, _] : connectors_) out.push_back(n);
+  return out;
+}
+
+Status LoadPlugin(const std::string& path, ConnectorRegistry* registry) {
+  // RTLD_GLOBAL: the plugin resolves lakeflow's own symbols from the binary.
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (!handle) return Status::Invalid("cannot load connector plugin '{}': {}", path, dlerror());
+  auto fn = reinterpret_cast<lakeflow_register_connectors_fn>(dlsym(handle, "lakeflow_register_connectors"));
+  if (!fn) {
+    return Status::Invalid("connector plugin '{}' does not export lakeflow_register_connectors", path);
+  }
+  fn(registry);  // the handle stays open for the life of the process
+  return Status::OK();
+}
+
+Status LoadPluginsFromEnv(ConnectorRegistry* registry) {
+  const char* env = std::getenv("LAKEFLOW_PLUGINS");
+  if (!env || !*env) return Status::OK();
+  std::string_view rest(env);
+  while (!rest.empty()) {
+    auto colon = rest.find(':');
+    std::string path(rest.substr(0, colon));
+    if (!path.empty()) LF_RETURN_IF_ERROR(LoadPlugin(path, registry));
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  return Status::OK();
+}
+
+bool LooksSecret(std::string_view option_name) {
+  std::string lower = AsciiLower(option_name);
+  for (const char* word : {"token", "password", "secret", "api_key", "apikey", "credential", "private_key"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace lakeflow

@@ -1,0 +1,64 @@
+// The connector registry: finds a connector by its source name ("github",
+// "postgres", "rest").
+//
+// Built-in connectors are registered explicitly by RegisterBuiltinConnectors()
+// (static initialisers in static libraries are dropped by the linker). Out of
+// tree connectors are shared libraries exporting
+//   extern "C" void lakeflow_register_connectors(lakeflow::ConnectorRegistry*);
+// and loaded with LoadPlugin (the CLI's --plugin, or LAKEFLOW_PLUGINS).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lakeflow/connect/lakeflow_connect.h"
+
+namespace lakeflow {
+
+using ConnectorFactory = std::function<Result<std::unique_ptr<LakeflowConnect>>(const Options&)>;
+
+struct ConnectorInfo {
+  std::string name;
+  std::string description;
+  // Option names whose values are secrets: masked on display, never logged.
+  std::vector<std::string> secret_options;
+  ConnectorFactory factory;
+};
+
+class ConnectorRegistry {
+ public:
+  static ConnectorRegistry& Global();
+
+  // A second registration of a name replaces the first (a plugin may override).
+  void Register(ConnectorInfo info);
+  Result<const ConnectorInfo*> Find(std::string_view name) const;
+  Result<std::unique_ptr<LakeflowConnect>> Create(std::string_view name, const Options& options) const;
+  std::vector<std::string> Names() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<ConnectorInfo>, std::less<>> connectors_;
+};
+
+// Loads a connector plugin (a shared library). Errors name the path and dlerror().
+Status LoadPlugin(const std::string& path, ConnectorRegistry* registry);
+// Loads every plugin named in $LAKEFLOW_PLUGINS (colon-separated paths).
+Status LoadPluginsFromEnv(ConnectorRegistry* registry);
+
+// Declared here, defined by the connectors layer; safe to call more than once.
+void RegisterBuiltinConnectors(ConnectorRegistry* registry);
+
+// Option names that hold secrets whatever the connector says: any key that
+// contains one of these words (token, password, secret, api_key, credential).
+bool LooksSecret(std::string_view option_name);
+
+}  // namespace lakeflow
+
+extern "C" {
+// The symbol a connector plugin exports.
+typedef void (*lakeflow_register_connectors_fn)(lakeflow::ConnectorRegistry*);
+}

@@ -1,0 +1,144 @@
+#include "lakeflow/connections/connection_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace lakeflow {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::vector<std::string>& DefaultAllowedOptions() {
+  static const std::vector<std::string> kDefaults = {"tableName", "tableNameList", "tableConfigs",
+                                                     "isDeleteFlow"};
+  return kDefaults;
+}
+
+ConnectionStore ConnectionStore::Default() {
+  if (const char* home = std::getenv("LAKEFLOW_HOME"); home && *home) return ConnectionStore(home);
+  const char* user_home = std::getenv("HOME");
+  return ConnectionStore(std::string(user_home ? user_home : ".") + "/.lakeflow");
+}
+
+Status ValidateConnectionName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return Status::Invalid("connection name must be 1 to 128 characters");
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
+      return Status::Invalid("connection name '{}' may hold only letters, digits, '_' and '-'", name);
+    }
+  }
+  return Status::OK();
+}
+
+std::string ConnectionStore::PathOf(std::string_view name) const {
+  return home_ + "/connections/" + std::string(name) + ".json";
+}
+
+namespace {
+
+json ToJson(const Connection& c) {
+  json options = json::object();
+  for (const auto& [k, v] : c.options) options[k] = v;
+  return {{"name", c.name}, {"source", c.source}, {"options", options}, {"allowed_options", c.allowed_options}};
+}
+
+Result<Connection> FromJson(const json& j, const std::string& path) {
+  if (!j.is_object() || !j.contains("name") || !j.contains("source") || !j["name"].is_string() ||
+      !j["source"].is_string()) {
+    return Status::IOError("connection file {} is corrupt: needs 'name' and 'source'", path);
+  }
+  Connection c;
+  c.name = j["name"].get<std::string>();
+  c.source = j["source"].get<std::string>();
+  if (j.contains("options")) {
+    if (!j["options"].is_object()) return Status::IOError("connection file {} is corrupt: 'options' must be an object", path);
+    for (const auto& [k, v] : j["options"].items()) {
+      if (!v.is_string()) return Status::IOError("connection file {} is corrupt: option '{}' must be a string", path, k);
+      c.options.Set(k, v.get<std::string>());
+    }
+  }
+  for (const auto& a : j.value("allowed_options", json::array())) {
+    if (a.is_string()) c.allowed_options.push_back(a.get<std::string>());
+  }
+  return c;
+}
+
+// Writes `text` to `path` atomically (temp file + rename), mode 0600 from the
+// first byte so a secret is never readable by others, not even briefly.
+Status WritePrivateFile(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot write {}: {}", tmp, std::strerror(errno));
+  ::fchmod(fd, 0600);
+  ssize_t written = ::write(fd, text.data(), text.size());
+  bool ok = written == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::IOError("cannot write {}: {}", path, std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ConnectionStore::Create(const Connection& connection, bool replace) {
+  LF_RETURN_IF_ERROR(ValidateConnectionName(connection.name));
+  std::error_code ec;
+  fs::create_directories(home_ + "/connections", ec);
+  if (ec) return Status::IOError("cannot create {}/connections: {}", home_, ec.message());
+  fs::permissions(home_ + "/connections", fs::perms::owner_all, ec);
+  std::string path = PathOf(connection.name);
+  if (!replace && fs::exists(path)) {
+    return Status::Invalid("connection '{}' already exists (delete it first)", connection.name);
+  }
+  return WritePrivateFile(path, ToJson(connection).dump(2) + "\n");
+}
+
+Result<Connection> ConnectionStore::Get(std::string_view name) const {
+  LF_RETURN_IF_ERROR(ValidateConnectionName(name));
+  std::string path = PathOf(name);
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("unknown connection '{}' (none in {}/connections)", name, home_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::IOError("connection file {} is corrupt: not valid JSON", path);
+  return FromJson(j, path);
+}
+
+Result<std::vector<Connection>> ConnectionStore::List() const {
+  std::vector<Connection> out;
+  std::error_code ec;
+  fs::directory_iterator it(home_ + "/connections", ec);
+  if (ec) return out;  // no store yet: no connections
+  std::vector<std::string> names;
+  for (const auto& entry : it) {
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    LF_ASSIGN_OR_RETURN(auto c, Get(n));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Status ConnectionStore::Delete(std::string_view name) {
+  LF_RETURN_IF_ERROR(ValidateConnectionName(name));
+  std::error_code ec;
+  if (!fs::remove(PathOf(name), ec)) return Status::NotFound("unknown connection '{}'", name);
+  return Status::OK();
+}
+
+}  // namespace lakeflow

@@ -1,0 +1,324 @@
+#include "lakeflow/datasource/data_source.h"
+
+#include <arrow/builder.h>
+
+#include <algorithm>
+
+namespace lakeflow {
+
+namespace {
+
+// Refuses read options the connection does not allow, as Unity Catalog does
+// with a connection's externalOptionsAllowList.
+Status CheckAllowed(const Connection& connection, const Options& read_options) {
+  for (const auto& [key, value] : read_options) {
+    if (EqualsIgnoreCase(key, kConnectionOption)) continue;
+    bool allowed = false;
+    for (const auto& a : DefaultAllowedOptions()) allowed = allowed || EqualsIgnoreCase(a, key);
+    for (const auto& a : connection.allowed_options) allowed = allowed || EqualsIgnoreCase(a, key);
+    if (!allowed) {
+      std::string list;
+      for (const auto& a : connection.allowed_options) list += (list.empty() ? "" : ", ") + a;
+      return Status::Invalid(
+          "option '{}' is not allowed by connection '{}' (allowed beyond the defaults: {}); add it with "
+          "--allow when creating the connection",
+          key, connection.name, list.empty() ? "none" : list);
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> StringColumnsBatch(const SchemaPtr& schema,
+                                                               const std::vector<std::vector<std::optional<std::string>>>& columns) {
+  std::vector<std::shared_ptr<arrow::Array>> arrays;
+  for (const auto& column : columns) {
+    arrow::StringBuilder builder;
+    for (const auto& v : column) {
+      LF_RETURN_IF_ARROW_ERROR(v ? builder.Append(*v) : builder.AppendNull());
+    }
+    LF_ASSIGN_OR_RETURN_ARROW(auto array, builder.Finish());
+    arrays.push_back(std::move(array));
+  }
+  int64_t rows = columns.empty() ? 0 : static_cast<int64_t>(columns[0].size());
+  return arrow::RecordBatch::Make(schema, rows, std::move(arrays));
+}
+
+class DecoratingIterator : public BatchIterator {
+ public:
+  DecoratingIterator(const DataSource* source, std::unique_ptr<BatchIterator> inner)
+      : source_(source), inner_(std::move(inner)) {}
+  const SchemaPtr& schema() const override { return inner_->schema(); }
+  Result<std::shared_ptr<arrow::RecordBatch>> Next() override {
+    auto batch = inner_->Next();
+    if (!batch.ok()) return source_->Decorate(batch.status());
+    return batch;
+  }
+
+ private:
+  const DataSource* source_;
+  std::unique_ptr<BatchIterator> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchIterator> DataSource::MakeDecoratingIterator(std::unique_ptr<BatchIterator> inner) const {
+  return std::make_unique<DecoratingIterator>(this, std::move(inner));
+}
+
+SchemaPtr DataSource::MetadataSchema() {
+  return arrow::schema({arrow::field("tableName", arrow::utf8(), false),
+                        arrow::field("primary_keys", arrow::list(arrow::field("element", arrow::utf8()))),
+                        arrow::field("cursor_field", arrow::utf8()),
+                        arrow::field("ingestion_type", arrow::utf8())});
+}
+
+SchemaPtr DataSource::TableListSchema() {
+  return arrow::schema({arrow::field("table_schema", arrow::utf8()), arrow::field("table_name", arrow::utf8())});
+}
+
+SchemaPtr DataSource::NamespacesSchema() { return arrow::schema({arrow::field("namespace", arrow::utf8())}); }
+
+Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options, const OpenOptions& open) {
+  const ConnectorRegistry& registry = open.registry ? *open.registry : ConnectorRegistry::Global();
+  std::unique_ptr<DataSource> ds(new DataSource());
+  ds->batch_rows_ = open.batch_rows;
+  Options options;
+  if (auto name = read_options.Get(kConnectionOption)) {
+    if (!open.store) return Status::Invalid("option databricks.connection needs a connection store");
+    LF_ASSIGN_OR_RETURN(Connection connection, open.store->Get(*name));
+    LF_RETURN_IF_ERROR(CheckAllowed(connection, read_options));
+    ds->source_ = connection.source;
+    options = connection.options;
+  } else if (open.source) {
+    ds->source_ = *open.source;
+  } else {
+    return Status::Invalid("no source: name a connection (databricks.connection / --connection) or a source (--source)");
+  }
+  for (const auto& [k, v] : read_options) {
+    if (!EqualsIgnoreCase(k, kConnectionOption)) options.Set(k, v);
+  }
+  LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, registry.Find(ds->source_));
+  LF_ASSIGN_OR_RETURN(Options resolved, ResolveOptions(options, info->secret_options, &ds->redactor_));
+  auto request = ParseReadRequest(resolved);
+  if (!request.ok()) return ds->Decorate(request.status());
+  ds->request_ = std::move(request).value();
+  Options connector_options;
+  for (const auto& [k, v] : resolved) {
+    if (!IsReservedOption(k)) connector_options.Set(k, v);
+  }
+  auto connector = registry.Create(ds->source_, connector_options);
+  if (!connector.ok()) return ds->redactor_.Apply(connector.status());
+  ds->connector_ = std::move(connector).value();
+  return ds;
+}
+
+Status DataSource::Decorate(const Status& status) const {
+  if (status.ok()) return status;
+  std::string where = fmt::format("source '{}'", source_);
+  if (request_.kind == ReadRequest::Kind::kTable && !request_.table.empty()) {
+    where += fmt::format(", table '{}'", request_.table);
+    if (request_.delete_flow) where += " (delete flow)";
+  }
+  return redactor_.Apply(status.WithContext(where));
+}
+
+Result<std::vector<std::string>> DataSource::Tables() {
+  if (!tables_) {
+    auto tables = connector_->list_tables();
+    if (!tables.ok()) return Decorate(tables.status().WithContext("list_tables"));
+    tables_ = std::move(tables).value();
+  }
+  return *tables_;
+}
+
+Status DataSource::CheckTableExists(const std::string& table) {
+  LF_ASSIGN_OR_RETURN(auto tables, Tables());
+  if (std::find(tables.begin(), tables.end(), table) != tables.end()) return Status::OK();
+  std::string known;
+  for (size_t i = 0; i < tables.size() && i < 20; ++i) known += (i ? ", " : "") + tables[i];
+  if (tables.size() > 20) known += ", ...";
+  return redactor_.Apply(
+      Status::NotFound("source '{}': unknown table '{}' (tables: {})", source_, table, known));
+}
+
+Result<SchemaPtr> DataSource::Schema() {
+  switch (request_.kind) {
+    case ReadRequest::Kind::kMetadata: return MetadataSchema();
+    case ReadRequest::Kind::kTableList: return TableListSchema();
+    case ReadRequest::Kind::kNamespaces: return NamespacesSchema();
+    case ReadRequest::Kind::kTable: break;
+  }
+  if (table_schema_) return table_schema_;
+  LF_RETURN_IF_ERROR(CheckTableExists(request_.table));
+  auto schema = connector_->get_table_schema(request_.table, request_.OptionsFor(request_.table));
+  if (!schema.ok()) return Decorate(schema.status().WithContext("get_table_schema"));
+  table_schema_ = *schema;
+  return table_schema_;
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadAll() {
+  switch (request_.kind) {
+    case ReadRequest::Kind::kMetadata: return ReadMetadata();
+    case ReadRequest::Kind::kTableList: return ReadTableList();
+    case ReadRequest::Kind::kNamespaces: return ReadNamespaces();
+    case ReadRequest::Kind::kTable: return ReadTable();
+  }
+  return Status::Internal("unknown read kind");
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadMetadata() {
+  std::vector<std::string> tables = request_.table_list;
+  if (tables.empty()) {
+    LF_ASSIGN_OR_RETURN(tables, Tables());
+  }
+  arrow::StringBuilder names, cursors, types;
+  auto keys_values = std::make_shared<arrow::StringBuilder>();
+  arrow::ListBuilder keys(arrow::default_memory_pool(), keys_values,
+                          arrow::list(arrow::field("element", arrow::utf8())));
+  for (const auto& table : tables) {
+    LF_RETURN_IF_ERROR(CheckTableExists(table));
+    auto metadata = connector_->read_table_metadata(table, request_.OptionsFor(table));
+    if (!metadata.ok()) {
+      return redactor_.Apply(metadata.status().WithContext(
+          fmt::format("source '{}', table '{}': read_table_metadata", source_, table)));
+    }
+    LF_RETURN_IF_ARROW_ERROR(names.Append(table));
+    LF_RETURN_IF_ARROW_ERROR(keys.Append());
+    for (const auto& k : metadata->primary_keys) LF_RETURN_IF_ARROW_ERROR(keys_values->Append(k));
+    LF_RETURN_IF_ARROW_ERROR(metadata->cursor_field ? cursors.Append(*metadata->cursor_field) : cursors.AppendNull());
+    LF_RETURN_IF_ARROW_ERROR(types.Append(IngestionTypeName(metadata->ingestion_type)));
+  }
+  std::shared_ptr<arrow::Array> a, b, c, d;
+  LF_RETURN_IF_ARROW_ERROR(names.Finish(&a));
+  LF_RETURN_IF_ARROW_ERROR(keys.Finish(&b));
+  LF_RETURN_IF_ARROW_ERROR(cursors.Finish(&c));
+  LF_RETURN_IF_ARROW_ERROR(types.Finish(&d));
+  auto batch = arrow::RecordBatch::Make(MetadataSchema(), a->length(), {a, b, c, d});
+  return MakeBatchIterator(MetadataSchema(), {batch});
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadTableList() {
+  std::vector<std::optional<std::string>> schemas, names;
+  auto* namespaced = dynamic_cast<SupportsNamespaces*>(connector_.get());
+  if (namespaced) {
+    auto namespaces = namespaced->list_namespaces();
+    if (!namespaces.ok()) return Decorate(namespaces.status().WithContext("list_namespaces"));
+    for (const auto& ns : *namespaces) {
+      auto tables = namespaced->list_tables_in(ns);
+      if (!tables.ok()) return Decorate(tables.status().WithContext("list_tables_in"));
+      for (const auto& t : *tables) {
+        schemas.emplace_back(ns);
+        names.emplace_back(t);
+      }
+    }
+  } else {
+    LF_ASSIGN_OR_RETURN(auto tables, Tables());
+    for (const auto& t : tables) {
+      schemas.emplace_back(std::nullopt);
+      names.emplace_back(t);
+    }
+  }
+  LF_ASSIGN_OR_RETURN(auto batch, StringColumnsBatch(TableListSchema(), {schemas, names}));
+  return MakeBatchIterator(TableListSchema(), {batch});
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadNamespaces() {
+  auto* namespaced = dynamic_cast<SupportsNamespaces*>(connector_.get());
+  std::vector<std::optional<std::string>> names;
+  if (namespaced) {
+    auto namespaces = namespaced->list_namespaces();
+    if (!namespaces.ok()) return Decorate(namespaces.status().WithContext("list_namespaces"));
+    for (const auto& ns : *namespaces) names.emplace_back(ns);
+  }
+  LF_ASSIGN_OR_RETURN(auto batch, StringColumnsBatch(NamespacesSchema(), {names}));
+  return MakeBatchIterator(NamespacesSchema(), {batch});
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
+  if (request_.delete_flow) {
+    return Decorate(Status::Invalid("isDeleteFlow=true is a streaming read: use readStream (lakeflow stream)"));
+  }
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
+  Options table_options = request_.OptionsFor(request_.table);
+  std::string table = request_.table;
+
+  auto* partitioned = dynamic_cast<SupportsPartition*>(connector_.get());
+  if (partitioned && partitioned->supports_partitions(table)) {
+    auto partitions = partitioned->get_partitions(table, table_options);
+    if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_partitions"));
+    auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
+    auto next = std::make_shared<size_t>(0);
+    return ChainBatchIterators(schema, [this, partitioned, list, next, schema, table,
+                                        table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+      if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
+      const Json& partition = (*list)[(*next)++];
+      auto records = partitioned->read_partition(table, partition, table_options);
+      if (!records.ok()) return Decorate(records.status().WithContext("read_partition " + partition.dump()));
+      return MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+    });
+  }
+
+  // Follow offsets until they stop moving. A call whose end equals its start
+  // has caught up: by the protocol it holds nothing new, so its records are
+  // not taken (a snapshot connector that ignores offsets would repeat itself).
+  struct State {
+    Offset start;
+    bool first = true;
+    bool done = false;
+  };
+  auto state = std::make_shared<State>();
+  return ChainBatchIterators(schema, [this, state, schema, table, table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+    if (state->done) return std::unique_ptr<BatchIterator>();
+    auto read = connector_->read_table(table, state->start, table_options);
+    if (!read.ok()) return Decorate(read.status().WithContext("read_table"));
+    bool caught_up = !state->first && OffsetsEqual(read->end, state->start);
+    state->first = false;
+    if (caught_up) {
+      state->done = true;
+      return std::unique_ptr<BatchIterator>();
+    }
+    if (!read->end) state->done = true;  // no offset: the whole table came at once
+    state->start = read->end;
+    return MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+  });
+}
+
+Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
+  Options table_options = request_.OptionsFor(request_.table);
+  const std::string& table = request_.table;
+
+  auto* partitioned = dynamic_cast<SupportsPartitionedStream*>(connector_.get());
+  if (partitioned && !request_.delete_flow && partitioned->supports_partitioned_stream(table)) {
+    auto end = partitioned->latest_offset(table, table_options, start);
+    if (!end.ok()) return Decorate(end.status().WithContext("latest_offset"));
+    MicroBatchRead out{*end, MakeBatchIterator(schema, {})};
+    if (OffsetsEqual(*end, start)) return out;
+    auto partitions = partitioned->get_stream_partitions(table, table_options, start, *end);
+    if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_stream_partitions"));
+    auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
+    auto next = std::make_shared<size_t>(0);
+    out.batches = ChainBatchIterators(schema, [this, partitioned, list, next, schema, table,
+                                               table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+      if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
+      const Json& partition = (*list)[(*next)++];
+      auto records = partitioned->read_stream_partition(table, partition, table_options);
+      if (!records.ok()) return Decorate(records.status().WithContext("read_stream_partition"));
+      return MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+    });
+    return out;
+  }
+
+  auto read = request_.delete_flow ? connector_->read_table_deletes(table, start, table_options)
+                                   : connector_->read_table(table, start, table_options);
+  if (!read.ok()) {
+    return Decorate(read.status().WithContext(request_.delete_flow ? "read_table_deletes" : "read_table"));
+  }
+  MicroBatchRead out{read->end, MakeBatchIterator(schema, {})};
+  if (!OffsetsEqual(read->end, start)) {
+    out.batches = MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+  }
+  return out;
+}
+
+}  // namespace lakeflow

@@ -1,0 +1,96 @@
+// The lakeflow_connect data source: the seed's five calls over one connector.
+//
+//   metadata      tableName=_lakeflow_metadata, tableNameList=a,b
+//   table list    tableName=_lakeflow_table_list
+//   batch read    tableName=<table>
+//   stream read   tableName=<table>            (see StreamReader)
+//   delete flow   tableName=<table>, isDeleteFlow=true
+//
+// Open() does what Spark and Unity Catalog do around a read: it injects the
+// options of the connection named by databricks.connection, refuses read
+// options the connection does not allow, resolves secret references, and
+// creates the connector. Every error it returns has secrets scrubbed and says
+// which source and table it concerns.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lakeflow/connect/batch_iterator.h"
+#include "lakeflow/connect/lakeflow_connect.h"
+#include "lakeflow/connect/registry.h"
+#include "lakeflow/connections/connection_store.h"
+#include "lakeflow/connections/secret.h"
+#include "lakeflow/datasource/read_request.h"
+
+namespace lakeflow {
+
+struct OpenOptions {
+  const ConnectionStore* store = nullptr;        // for databricks.connection
+  const ConnectorRegistry* registry = nullptr;   // defaults to the global one
+  std::optional<std::string> source;             // the source when no connection is named
+  int64_t batch_rows = 8192;                     // rows per converted Arrow batch
+};
+
+// One micro-batch of a stream: its records and the offset after them.
+struct MicroBatchRead {
+  Offset end;
+  std::unique_ptr<BatchIterator> batches;
+};
+
+class DataSource {
+ public:
+  static Result<std::unique_ptr<DataSource>> Open(const Options& read_options, const OpenOptions& open);
+
+  const ReadRequest& request() const { return request_; }
+  const std::string& source_name() const { return source_; }
+  LakeflowConnect& connector() { return *connector_; }
+
+  // The schema of what this read returns.
+  Result<SchemaPtr> Schema();
+
+  // Iterators returned by ReadAll and ReadMicroBatch refer to this object and
+  // must not outlive it.
+  //
+  // A batch read: metadata, the table list, or a whole table. A table is read
+  // by following offsets until they stop moving, or partition by partition
+  // when the connector supports partitions.
+  Result<std::unique_ptr<BatchIterator>> ReadAll();
+
+  // One micro-batch of the stream from `start` (the delete flow when the read
+  // asks for it). When the returned end equals `start`, the stream has caught
+  // up and `batches` is empty. Calling it again with the same start replays
+  // the same records, as long as the source has them.
+  Result<MicroBatchRead> ReadMicroBatch(const Offset& start);
+
+  // Scrubs secrets from a status and names the source and table.
+  Status Decorate(const Status& status) const;
+  const Redactor& redactor() const { return redactor_; }
+
+  // The schemas of the special tables.
+  static SchemaPtr MetadataSchema();
+  static SchemaPtr TableListSchema();
+  static SchemaPtr NamespacesSchema();
+
+ private:
+  DataSource() = default;
+  Status CheckTableExists(const std::string& table);
+  Result<std::unique_ptr<BatchIterator>> ReadMetadata();
+  Result<std::unique_ptr<BatchIterator>> ReadTableList();
+  Result<std::unique_ptr<BatchIterator>> ReadNamespaces();
+  Result<std::unique_ptr<BatchIterator>> ReadTable();
+  Result<std::vector<std::string>> Tables();
+  // Wraps an iterator so its errors are decorated too (see Decorate).
+  std::unique_ptr<BatchIterator> MakeDecoratingIterator(std::unique_ptr<BatchIterator> inner) const;
+
+  std::string source_;
+  ReadRequest request_;
+  Redactor redactor_;
+  int64_t batch_rows_ = 8192;
+  std::unique_ptr<LakeflowConnect> connector_;
+  std::optional<std::vector<std::string>> tables_;  // list_tables, asked once
+  SchemaPtr table_schema_;
+};
+
+}  // namespace lakeflow
