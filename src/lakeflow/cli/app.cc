@@ -103,6 +103,12 @@ int RunApp(int argc, char** argv) {
 
   auto* sources_cmd = app.add_subcommand("sources", "List the available sources (connectors)");
 
+  ReadArgs schema_args;
+  std::string schema_format = "json";
+  auto* schema_cmd = app.add_subcommand("schema", "Print a table's schema (Spark StructType JSON or DDL)");
+  AddReadFlags(schema_cmd, &schema_args);
+  schema_cmd->add_option("--format", schema_format, "json (default) or ddl");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +131,7 @@ int RunApp(int argc, char** argv) {
   if (*show_cmd) return Report(RunConnectionShow(conn_name));
   if (*delete_cmd) return Report(RunConnectionDelete(conn_name));
   if (*sources_cmd) return Report(RunSources());
+  if (*schema_cmd) return Report(RunSchema(schema_args, schema_format));
   if (*test_cmd) {
     int failures = 0;
     Status st = RunTestConnector(test, &failures);

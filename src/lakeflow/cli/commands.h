@@ -66,4 +66,7 @@ Status RunTestConnector(const TestConnectorArgs& args, int* failures);
 
 Status RunSources();
 
+// Prints a table's schema as Spark StructType JSON or DDL.
+Status RunSchema(const ReadArgs& args, const std::string& format);
+
 }  // namespace lakeflow::cli

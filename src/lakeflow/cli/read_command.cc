@@ -4,6 +4,7 @@
 
 #include "lakeflow/cli/commands.h"
 #include "lakeflow/cli/output.h"
+#include "lakeflow/core/schema.h"
 #include "lakeflow/datasource/data_source.h"
 #include "lakeflow/datasource/stream_reader.h"
 
@@ -24,33 +25,44 @@ Result<std::unique_ptr<DataSource>> OpenSource(const ReadArgs& args, const Conne
   return DataSource::Open(options, open);
 }
 
-// Writes each micro-batch: to stdout, or to its own part file so a replay
-// replaces it.
+// Writes each micro-batch: into its own part file, so a replay replaces it,
+// or onto stdout through one writer for the whole stream (one CSV header).
 class OutputSink : public MicroBatchSink {
  public:
   OutputSink(OutputSpec spec, SchemaPtr schema) : spec_(std::move(spec)), schema_(std::move(schema)) {}
 
   Status WriteMicroBatch(int64_t id, BatchIterator* batches) override {
-    std::string path;
-    if (spec_.to_files()) {
-      std::error_code ec;
-      std::filesystem::create_directories(spec_.path, ec);
-      if (ec) return Status::IOError("cannot create output directory {}: {}", spec_.path, ec.message());
-      path = fmt::format("{}/part-{:06d}.{}", spec_.path, id,
-                         spec_.format == OutputSpec::Format::kParquet ? "parquet" : "arrow");
+    std::unique_ptr<OutputWriter> part;
+    OutputWriter* writer = stdout_writer_.get();
+    if (spec_.to_files() || spec_.format == OutputSpec::Format::kTable) {
+      LF_ASSIGN_OR_RETURN(part, MakeOutputWriter(spec_, schema_, PartPath(id), stdout));
+      writer = part.get();
+    } else if (!writer) {
+      LF_ASSIGN_OR_RETURN(stdout_writer_, MakeOutputWriter(spec_, schema_, "", stdout));
+      writer = stdout_writer_.get();
     }
-    LF_ASSIGN_OR_RETURN(auto writer, MakeOutputWriter(spec_, schema_, path, stdout));
     while (true) {
       LF_ASSIGN_OR_RETURN(auto batch, batches->Next());
       if (!batch) break;
       LF_RETURN_IF_ERROR(writer->Write(*batch));
     }
-    return writer->Finish();
+    return part ? part->Finish() : Status::OK();
   }
 
+  Status Finish() { return stdout_writer_ ? stdout_writer_->Finish() : Status::OK(); }
+
  private:
+  std::string PartPath(int64_t id) const {
+    if (!spec_.to_files()) return "";
+    std::error_code ec;
+    std::filesystem::create_directories(spec_.path, ec);
+    return fmt::format("{}/part-{:06d}.{}", spec_.path, id,
+                       spec_.format == OutputSpec::Format::kParquet ? "parquet" : "arrow");
+  }
+
   OutputSpec spec_;
   SchemaPtr schema_;
+  std::unique_ptr<OutputWriter> stdout_writer_;
 };
 
 }  // namespace
@@ -93,8 +105,19 @@ Status RunStream(const StreamArgs& args) {
   OutputSink sink(spec, schema);
   StreamReader reader(source.get(), std::move(checkpoint));
   LF_ASSIGN_OR_RETURN(StreamProgress progress, reader.Run(trigger, &sink, &g_stop));
+  LF_RETURN_IF_ERROR(sink.Finish());
   std::fprintf(stderr, "stream: %lld micro-batches, %lld rows; offset %s\n", static_cast<long long>(progress.batches),
                static_cast<long long>(progress.rows), OffsetToString(progress.last_offset).c_str());
+  return Status::OK();
+}
+
+Status RunSchema(const ReadArgs& args, const std::string& format) {
+  if (format != "json" && format != "ddl") return Status::Invalid("bad --format '{}': expected json or ddl", format);
+  ConnectionStore store = ConnectionStore::Default();
+  LF_ASSIGN_OR_RETURN(auto source, OpenSource(args, store));
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, source->Schema());
+  std::string text = format == "json" ? SchemaToSparkJson(*schema).dump() : SchemaToDdl(*schema);
+  std::printf("%s\n", text.c_str());
   return Status::OK();
 }
 

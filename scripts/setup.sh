@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what lakeflow needs on a fresh Debian 12 machine and builds it.
+# Idempotent: packages already present and a current build are left alone.
+#
+#   scripts/setup.sh            install + configure + build (build/)
+#   BUILD_DIR=... BUILD_TYPE=... CMAKE_ARGS="..." scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libsimdjson-dev nlohmann-json3-dev libcurl4-openssl-dev libyaml-cpp-dev libcli11-dev
+  libspdlog-dev libfmt-dev libsqlite3-dev libpq-dev libcpp-httplib-dev pybind11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The Python environment: pyarrow (which also supplies Arrow C++ when the
+# system has none), pytest and pyspark for the tests.
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.requirements-installed
+if [ ! -f "$stamp" ] || ! cmp -s requirements-dev.txt "$stamp"; then
+  .venv/bin/pip install -q --upgrade pip >/dev/null
+  .venv/bin/pip install -q -r requirements-dev.txt
+  cp requirements-dev.txt "$stamp"
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DLAKEFLOW_WERROR=ON \
+  -DLAKEFLOW_PYTHON="$PWD/.venv/bin/python" ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
