@@ -7,7 +7,8 @@
 //                 read a page of `page_days` days at a time
 //
 // Build:  part of the project build (build/libplanets_connector.so)
-// Use:    lakeflow --plugin build/libplanets_connector.so read --source planets -o tableName=planets
+// Use:    lakeflow --plugin build/libplanets_connector.so read --source planets -o
+// tableName=planets
 #include <fmt/format.h>
 
 #include "lakeflow/connect/registry.h"
@@ -22,7 +23,8 @@ using lakeflow::ReadResult;
 using lakeflow::Result;
 using lakeflow::Status;
 
-constexpr const char* kPlanets[] = {"Mercury", "Venus", "Earth", "Mars", "Jupiter", "Saturn", "Uranus", "Neptune"};
+constexpr const char* kPlanets[] = {"Mercury", "Venus",  "Earth",  "Mars",
+                                    "Jupiter", "Saturn", "Uranus", "Neptune"};
 constexpr double kRadiusKm[] = {2439.7, 6051.8, 6371.0, 3389.5, 69911, 58232, 25362, 24622};
 
 class PlanetsConnector : public lakeflow::LakeflowConnect {
@@ -36,25 +38,33 @@ class PlanetsConnector : public lakeflow::LakeflowConnect {
     return std::unique_ptr<lakeflow::LakeflowConnect>(std::move(c));
   }
 
-  Result<std::vector<std::string>> list_tables() override { return std::vector<std::string>{"planets", "observations"}; }
+  Result<std::vector<std::string>> list_tables() override {
+    return std::vector<std::string>{"planets", "observations"};
+  }
 
   Result<lakeflow::SchemaPtr> get_table_schema(std::string_view table, const Options&) override {
-    if (table == "planets") return lakeflow::ParseDdl("name STRING NOT NULL, position INT, radius_km DOUBLE");
+    if (table == "planets")
+      return lakeflow::ParseDdl("name STRING NOT NULL, position INT, radius_km DOUBLE");
     if (table == "observations") {
-      return lakeflow::ParseDdl("planet STRING NOT NULL, day DATE NOT NULL, brightness DOUBLE, observed_at TIMESTAMP");
+      return lakeflow::ParseDdl(
+          "planet STRING NOT NULL, day DATE NOT NULL, brightness DOUBLE, observed_at TIMESTAMP");
     }
     return UnknownTable(table);
   }
 
-  Result<lakeflow::TableMetadata> read_table_metadata(std::string_view table, const Options&) override {
-    if (table == "planets") return lakeflow::TableMetadata{{"name"}, std::nullopt, lakeflow::IngestionType::kSnapshot};
+  Result<lakeflow::TableMetadata> read_table_metadata(std::string_view table,
+                                                      const Options&) override {
+    if (table == "planets")
+      return lakeflow::TableMetadata{{"name"}, std::nullopt, lakeflow::IngestionType::kSnapshot};
     if (table == "observations") {
-      return lakeflow::TableMetadata{{"planet", "day"}, "observed_at", lakeflow::IngestionType::kCdc};
+      return lakeflow::TableMetadata{
+          {"planet", "day"}, "observed_at", lakeflow::IngestionType::kCdc};
     }
     return UnknownTable(table);
   }
 
-  Result<ReadResult> read_table(std::string_view table, const Offset& start, const Options&) override {
+  Result<ReadResult> read_table(std::string_view table, const Offset& start,
+                                const Options&) override {
     if (table == "planets") return ReadPlanets();
     if (table == "observations") return ReadObservations(start);
     return UnknownTable(table);
@@ -66,7 +76,8 @@ class PlanetsConnector : public lakeflow::LakeflowConnect {
   // The whole table as one JSON page; no offset, so one call reads it all.
   Result<ReadResult> ReadPlanets() {
     Json rows = Json::array();
-    for (int i = 0; i < 8; ++i) rows.push_back({{"name", kPlanets[i]}, {"position", i + 1}, {"radius_km", kRadiusKm[i]}});
+    for (int i = 0; i < 8; ++i)
+      rows.push_back({{"name", kPlanets[i]}, {"position", i + 1}, {"radius_km", kRadiusKm[i]}});
     std::vector<lakeflow::Chunk> chunks;
     chunks.emplace_back(lakeflow::JsonChunk::Document(Json{{"planets", rows}}.dump(), "/planets"));
     return ReadResult{lakeflow::RecordStream::FromChunks(std::move(chunks)), std::nullopt};
@@ -81,15 +92,20 @@ class PlanetsConnector : public lakeflow::LakeflowConnect {
     std::string lines;
     for (int64_t day = after + 1; day <= last; ++day) {
       for (int i = 0; i < 8; ++i) {
-        std::string date = fmt::format("2024-{:02d}-{:02d}", 1 + (day - 1) / 28 % 12, 1 + (day - 1) % 28);
-        lines += Json{{"planet", kPlanets[i]}, {"day", date}, {"brightness", 1.0 / (i + 1) + day * 0.001},
-                      {"observed_at", date + "T22:00:00Z"}}.dump();
+        std::string date =
+            fmt::format("2024-{:02d}-{:02d}", 1 + (day - 1) / 28 % 12, 1 + (day - 1) % 28);
+        lines += Json{{"planet", kPlanets[i]},
+                      {"day", date},
+                      {"brightness", 1.0 / (i + 1) + day * 0.001},
+                      {"observed_at", date + "T22:00:00Z"}}
+                     .dump();
         lines += '\n';
       }
     }
     std::vector<lakeflow::Chunk> chunks;
     chunks.emplace_back(lakeflow::JsonChunk::Lines(std::move(lines)));
-    return ReadResult{lakeflow::RecordStream::FromChunks(std::move(chunks)), Offset(Json{{"day", last}})};
+    return ReadResult{lakeflow::RecordStream::FromChunks(std::move(chunks)),
+                      Offset(Json{{"day", last}})};
   }
 
   int64_t days_ = 30;
@@ -99,6 +115,8 @@ class PlanetsConnector : public lakeflow::LakeflowConnect {
 }  // namespace planets
 
 extern "C" void lakeflow_register_connectors(lakeflow::ConnectorRegistry* registry) {
-  registry->Register({"planets", "the planets of the solar system, and nightly observations (example)", {},
+  registry->Register({"planets",
+                      "the planets of the solar system, and nightly observations (example)",
+                      {},
                       &planets::PlanetsConnector::Make});
 }

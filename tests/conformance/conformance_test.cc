@@ -1,8 +1,9 @@
 // The conformance suite on the test connector (every check must pass), and on
 // deliberately broken connectors (the checks must catch each fault).
+#include "lakeflow/conformance/conformance.h"
+
 #include <gtest/gtest.h>
 
-#include "lakeflow/conformance/conformance.h"
 #include "lakeflow/core/schema.h"
 #include "testing/test_connector.h"
 
@@ -40,13 +41,21 @@ TEST_P(TestConnectorConformance, PassesEveryCheck) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTables, TestConnectorConformance,
-                         ::testing::Values("users", "events", "orders", "logs", "regions", "metrics"));
+                         ::testing::Values("users", "events", "orders", "logs", "regions",
+                                           "metrics"));
 
 // A connector with one configurable fault.
 class BrokenConnector : public LakeflowConnect {
  public:
-  enum class Fault { kDuplicateTables, kCursorMissing, kKeyNotInSchema, kOffsetsNeverConverge, kNullKey,
-                     kAcceptsUnknownTable, kNoDeletes };
+  enum class Fault {
+    kDuplicateTables,
+    kCursorMissing,
+    kKeyNotInSchema,
+    kOffsetsNeverConverge,
+    kNullKey,
+    kAcceptsUnknownTable,
+    kNoDeletes
+  };
   explicit BrokenConnector(Fault fault) : LakeflowConnect({}), fault_(fault) {}
 
   Result<std::vector<std::string>> list_tables() override {
@@ -59,17 +68,23 @@ class BrokenConnector : public LakeflowConnect {
   }
   Result<TableMetadata> read_table_metadata(std::string_view table, const Options&) override {
     if (table != "t" && fault_ != Fault::kAcceptsUnknownTable) return UnknownTable(table);
-    if (fault_ == Fault::kCursorMissing) return TableMetadata{{"id"}, std::nullopt, IngestionType::kCdc};
+    if (fault_ == Fault::kCursorMissing)
+      return TableMetadata{{"id"}, std::nullopt, IngestionType::kCdc};
     if (fault_ == Fault::kKeyNotInSchema) return TableMetadata{{"nope"}, "at", IngestionType::kCdc};
-    if (fault_ == Fault::kNoDeletes) return TableMetadata{{"id"}, "at", IngestionType::kCdcWithDeletes};
+    if (fault_ == Fault::kNoDeletes)
+      return TableMetadata{{"id"}, "at", IngestionType::kCdcWithDeletes};
     return TableMetadata{{"id"}, "at", IngestionType::kCdc};
   }
-  Result<ReadResult> read_table(std::string_view table, const Offset& start, const Options&) override {
+  Result<ReadResult> read_table(std::string_view table, const Offset& start,
+                                const Options&) override {
     if (table != "t" && fault_ != Fault::kAcceptsUnknownTable) return UnknownTable(table);
     int64_t n = start && start->contains("n") ? (*start)["n"].get<int64_t>() : 0;
-    std::string record = fault_ == Fault::kNullKey ? R"({"id": null, "at": "x"})" : R"({"id": 1, "at": "x"})";
-    Offset end = fault_ == Fault::kOffsetsNeverConverge ? Offset(Json{{"n", n + 1}}) : Offset(Json{{"n", 1}});
-    if (n == 1 && fault_ != Fault::kOffsetsNeverConverge) return ReadResult{RecordStream::Empty(), start};
+    std::string record =
+        fault_ == Fault::kNullKey ? R"({"id": null, "at": "x"})" : R"({"id": 1, "at": "x"})";
+    Offset end = fault_ == Fault::kOffsetsNeverConverge ? Offset(Json{{"n", n + 1}})
+                                                        : Offset(Json{{"n", 1}});
+    if (n == 1 && fault_ != Fault::kOffsetsNeverConverge)
+      return ReadResult{RecordStream::Empty(), start};
     return ReadResult{RecordStream::FromJsonRecords({record}), end};
   }
 
@@ -90,19 +105,24 @@ TEST_P(ConformanceCatchesFaults, ReportsTheFault) {
   options.max_reads = 20;
   auto report = RunConformance(connector, options);
   bool found = false;
-  for (const auto& c : report.checks) found = found || (!c.passed && c.name == GetParam().failing_check);
-  EXPECT_TRUE(found) << "expected a failure of " << GetParam().failing_check << "\n" << report.ToText();
+  for (const auto& c : report.checks)
+    found = found || (!c.passed && c.name == GetParam().failing_check);
+  EXPECT_TRUE(found) << "expected a failure of " << GetParam().failing_check << "\n"
+                     << report.ToText();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, ConformanceCatchesFaults,
-    ::testing::Values(FaultCase{BrokenConnector::Fault::kDuplicateTables, "list_tables.no_duplicates"},
-                      FaultCase{BrokenConnector::Fault::kCursorMissing, "metadata.cursor_field_present"},
-                      FaultCase{BrokenConnector::Fault::kKeyNotInSchema, "metadata.primary_key_in_schema"},
-                      FaultCase{BrokenConnector::Fault::kOffsetsNeverConverge, "read_table.batch.offsets_converge"},
-                      FaultCase{BrokenConnector::Fault::kNullKey, "read_table.batch.primary_keys_non_null"},
-                      FaultCase{BrokenConnector::Fault::kAcceptsUnknownTable, "unknown_table.get_table_schema_refused"},
-                      FaultCase{BrokenConnector::Fault::kNoDeletes, "read_table_deletes.stream.succeeds"}));
+    ::testing::Values(
+        FaultCase{BrokenConnector::Fault::kDuplicateTables, "list_tables.no_duplicates"},
+        FaultCase{BrokenConnector::Fault::kCursorMissing, "metadata.cursor_field_present"},
+        FaultCase{BrokenConnector::Fault::kKeyNotInSchema, "metadata.primary_key_in_schema"},
+        FaultCase{BrokenConnector::Fault::kOffsetsNeverConverge,
+                  "read_table.batch.offsets_converge"},
+        FaultCase{BrokenConnector::Fault::kNullKey, "read_table.batch.primary_keys_non_null"},
+        FaultCase{BrokenConnector::Fault::kAcceptsUnknownTable,
+                  "unknown_table.get_table_schema_refused"},
+        FaultCase{BrokenConnector::Fault::kNoDeletes, "read_table_deletes.stream.succeeds"}));
 
 }  // namespace
 }  // namespace lakeflow

@@ -20,14 +20,17 @@ std::string Ts(int64_t minutes) {
   return fmt::format("2024-01-01T{:02d}:{:02d}:00Z", minutes / 60 % 24, minutes % 60);
 }
 
-class TestConnector : public LakeflowConnect, public SupportsPartition, public SupportsPartitionedStream {
+class TestConnector : public LakeflowConnect,
+                      public SupportsPartition,
+                      public SupportsPartitionedStream {
  public:
   static Result<std::unique_ptr<LakeflowConnect>> Make(const Options& options) {
     auto connector = std::unique_ptr<TestConnector>(new TestConnector(options));
     LF_ASSIGN_OR_RETURN(connector->num_rows_, options.GetIntOr("num_rows", 25));
     LF_ASSIGN_OR_RETURN(connector->page_size_, options.GetIntOr("page_size", 10));
     if (connector->num_rows_ < 0 || connector->num_rows_ > 1000) {
-      return Status::Invalid("option 'num_rows' must be 0..1000 (the clock in the data wraps after a day)");
+      return Status::Invalid(
+          "option 'num_rows' must be 0..1000 (the clock in the data wraps after a day)");
     }
     if (connector->page_size_ <= 0) return Status::Invalid("option 'page_size' must be positive");
     std::string deleted = options.GetOr("deleted", "3,5");
@@ -47,8 +50,11 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
 
   Result<SchemaPtr> get_table_schema(std::string_view table, const Options&) override {
     if (table == "users") return ParseDdl(kUsersDdl);
-    if (table == "events") return ParseDdl("id LONG NOT NULL, kind STRING, payload STRUCT<n: INT>, updated_at TIMESTAMP");
-    if (table == "orders") return ParseDdl("order_id LONG NOT NULL, amount DOUBLE, modified TIMESTAMP");
+    if (table == "events")
+      return ParseDdl(
+          "id LONG NOT NULL, kind STRING, payload STRUCT<n: INT>, updated_at TIMESTAMP");
+    if (table == "orders")
+      return ParseDdl("order_id LONG NOT NULL, amount DOUBLE, modified TIMESTAMP");
     if (table == "logs") return ParseDdl("seq LONG, line STRING");
     if (table == "regions") return ParseDdl("code STRING NOT NULL, region STRING, n INT");
     if (table == "metrics") return ParseDdl("id LONG NOT NULL, seq LONG, value DOUBLE");
@@ -58,14 +64,16 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
   Result<TableMetadata> read_table_metadata(std::string_view table, const Options&) override {
     if (table == "users") return TableMetadata{{"id"}, std::nullopt, IngestionType::kSnapshot};
     if (table == "events") return TableMetadata{{"id"}, "updated_at", IngestionType::kCdc};
-    if (table == "orders") return TableMetadata{{"order_id"}, "modified", IngestionType::kCdcWithDeletes};
+    if (table == "orders")
+      return TableMetadata{{"order_id"}, "modified", IngestionType::kCdcWithDeletes};
     if (table == "logs") return TableMetadata{{}, std::nullopt, IngestionType::kAppend};
     if (table == "regions") return TableMetadata{{"code"}, std::nullopt, IngestionType::kSnapshot};
     if (table == "metrics") return TableMetadata{{"id"}, "seq", IngestionType::kCdc};
     return UnknownTable(table);
   }
 
-  Result<ReadResult> read_table(std::string_view table, const Offset& start, const Options& opts) override {
+  Result<ReadResult> read_table(std::string_view table, const Offset& start,
+                                const Options& opts) override {
     if (options().Get("fail_table") == std::string(table)) {
       return Status::SourceError("HTTP 401 from https://api.example.test/{}?token={}", table,
                                  options().GetOr("token", ""));
@@ -76,11 +84,14 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     if (table == "logs") return ReadLogs(start);
     if (table == "regions" || table == "metrics") {
       // Read whole through the plain protocol too, as the template allows.
-      LF_ASSIGN_OR_RETURN(auto parts, table == "regions" ? get_partitions(table, opts)
-                                                          : get_stream_partitions(table, opts, Offset(), Offset(Json{{"seq", num_rows_}})));
+      LF_ASSIGN_OR_RETURN(
+          auto parts, table == "regions" ? get_partitions(table, opts)
+                                         : get_stream_partitions(table, opts, Offset(),
+                                                                 Offset(Json{{"seq", num_rows_}})));
       std::vector<RecordStream> streams;
       for (const auto& p : parts) {
-        LF_ASSIGN_OR_RETURN(auto s, table == "regions" ? read_partition(table, p, opts) : read_stream_partition(table, p, opts));
+        LF_ASSIGN_OR_RETURN(auto s, table == "regions" ? read_partition(table, p, opts)
+                                                       : read_stream_partition(table, p, opts));
         streams.push_back(std::move(s));
       }
       Offset end = table == "regions" ? Offset() : Offset(Json{{"seq", num_rows_}});
@@ -90,7 +101,8 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     return UnknownTable(table);
   }
 
-  Result<ReadResult> read_table_deletes(std::string_view table, const Offset& start, const Options&) override {
+  Result<ReadResult> read_table_deletes(std::string_view table, const Offset& start,
+                                        const Options&) override {
     if (table != "orders") return LakeflowConnect::read_table_deletes(table, start, {});
     return ReadOrders(start, true);
   }
@@ -101,7 +113,8 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     if (table != "regions") return UnknownTable(table);
     return std::vector<Json>{{{"region", "ap"}}, {{"region", "eu"}}, {{"region", "us"}}};
   }
-  Result<RecordStream> read_partition(std::string_view table, const Json& partition, const Options&) override {
+  Result<RecordStream> read_partition(std::string_view table, const Json& partition,
+                                      const Options&) override {
     if (table != "regions") return UnknownTable(table);
     if (!partition.contains("region")) return Status::Invalid("bad partition {}", partition.dump());
     std::string region = partition["region"].get<std::string>();
@@ -109,7 +122,8 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     static const char* kRegions[] = {"ap", "eu", "us"};
     for (int64_t i = 0; i < num_rows_; ++i) {
       if (kRegions[i % 3] != region) continue;
-      records.push_back(Json{{"code", fmt::format("R{:04d}", i)}, {"region", region}, {"n", i}}.dump());
+      records.push_back(
+          Json{{"code", fmt::format("R{:04d}", i)}, {"region", region}, {"n", i}}.dump());
     }
     return RecordStream::FromJsonRecords(records);
   }
@@ -117,20 +131,22 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
   // SupportsPartitionedStream: only metrics. Offsets {"seq": n}; a batch ends
   // at most max_records_per_batch past its start; partitions of 5 rows.
   bool supports_partitioned_stream(std::string_view table) override { return table == "metrics"; }
-  Result<Offset> latest_offset(std::string_view table, const Options& opts, const Offset& start) override {
+  Result<Offset> latest_offset(std::string_view table, const Options& opts,
+                               const Offset& start) override {
     LF_ASSIGN_OR_RETURN(int64_t limit, opts.GetIntOr("max_records_per_batch", num_rows_));
     int64_t from = SeqOf(start);
     return Offset(Json{{"seq", std::min(num_rows_, from + std::max<int64_t>(limit, 1))}});
   }
-  Result<std::vector<Json>> get_stream_partitions(std::string_view, const Options&, const Offset& start,
-                                                  const Offset& end) override {
+  Result<std::vector<Json>> get_stream_partitions(std::string_view, const Options&,
+                                                  const Offset& start, const Offset& end) override {
     std::vector<Json> out;
     for (int64_t from = SeqOf(start); from < SeqOf(end); from += 5) {
       out.push_back({{"from", from}, {"to", std::min(from + 5, SeqOf(end))}});
     }
     return out;
   }
-  Result<RecordStream> read_stream_partition(std::string_view, const Json& partition, const Options&) override {
+  Result<RecordStream> read_stream_partition(std::string_view, const Json& partition,
+                                             const Options&) override {
     std::vector<std::string> records;
     for (int64_t i = partition.value("from", 0); i < partition.value("to", 0); ++i) {
       records.push_back(Json{{"id", i + 1}, {"seq", i + 1}, {"value", i * 0.5}}.dump());
@@ -141,7 +157,9 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
  private:
   explicit TestConnector(Options options) : LakeflowConnect(std::move(options)) {}
 
-  static int64_t SeqOf(const Offset& o) { return o && o->contains("seq") ? (*o)["seq"].get<int64_t>() : 0; }
+  static int64_t SeqOf(const Offset& o) {
+    return o && o->contains("seq") ? (*o)["seq"].get<int64_t>() : 0;
+  }
 
   // users: a page of page_size rows per call; {"page": n} is the next page.
   Result<ReadResult> ReadUsers(const Offset& start) {
@@ -149,32 +167,35 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     int64_t from = page * page_size_;
     if (from >= num_rows_) return ReadResult{RecordStream::Empty(), start};
     Json data = Json::array();
-    for (int64_t id = from + 1; id <= std::min(num_rows_, from + page_size_); ++id) data.push_back(User(id));
+    for (int64_t id = from + 1; id <= std::min(num_rows_, from + page_size_); ++id)
+      data.push_back(User(id));
     std::string doc = Json{{"data", data}, {"page", page}}.dump();
     std::vector<Chunk> chunks;
     chunks.emplace_back(JsonChunk::Document(std::move(doc), "/data"));
-    return ReadResult{RecordStream::FromChunks(std::move(chunks)), Offset(Json{{"page", page + 1}})};
+    return ReadResult{RecordStream::FromChunks(std::move(chunks)),
+                      Offset(Json{{"page", page + 1}})};
   }
 
   Json User(int64_t id) const {
-    Json user = {{"id", id},
-                 {"name", fmt::format("user {}", id)},
-                 {"email", id % 4 == 0 ? Json() : Json(fmt::format("u{}@example.test", id))},
-                 {"tags", id % 2 ? Json::array({"a", "b"}) : Json("solo")},  // scalar -> one-element array
-                 {"address", {{"city", "Paris"}, {"zip", fmt::format("{:05d}", id)}}},
-                 {"attrs", {{"k", fmt::format("v{}", id)}}},
-                 {"score", fmt::format("{}.25", id)},
-                 {"birthday", "1990-02-03"},
-                 {"active", id % 3 ? "yes" : "no"},
-                 {"avatar", "aGVsbG8="},
-                 {"profile", {{"nested", {1, 2, id}}}},
-                 {"level", id % 100},
-                 {"rank", id * 10},
-                 {"ratio", 0.5},
-                 {"weight", 70.25},
-                 {"age", fmt::format("{}", 20 + id % 50)},  // integer from a numeric string
-                 {"created_at", Ts(id)},
-                 {"local_at", "2024-01-01 10:00:00"}};
+    Json user = {
+        {"id", id},
+        {"name", fmt::format("user {}", id)},
+        {"email", id % 4 == 0 ? Json() : Json(fmt::format("u{}@example.test", id))},
+        {"tags", id % 2 ? Json::array({"a", "b"}) : Json("solo")},  // scalar -> one-element array
+        {"address", {{"city", "Paris"}, {"zip", fmt::format("{:05d}", id)}}},
+        {"attrs", {{"k", fmt::format("v{}", id)}}},
+        {"score", fmt::format("{}.25", id)},
+        {"birthday", "1990-02-03"},
+        {"active", id % 3 ? "yes" : "no"},
+        {"avatar", "aGVsbG8="},
+        {"profile", {{"nested", {1, 2, id}}}},
+        {"level", id % 100},
+        {"rank", id * 10},
+        {"ratio", 0.5},
+        {"weight", 70.25},
+        {"age", fmt::format("{}", 20 + id % 50)},  // integer from a numeric string
+        {"created_at", Ts(id)},
+        {"local_at", "2024-01-01 10:00:00"}};
     return user;
   }
 
@@ -185,7 +206,10 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     int64_t last = after;
     int64_t limit = start ? page_size_ : num_rows_;  // a batch read (no offset) takes all
     for (int64_t id = after + 1; id <= num_rows_ && id <= after + limit; ++id) {
-      Json e = {{"id", id}, {"kind", id % 2 ? "click" : "view"}, {"payload", {{"n", id}}}, {"updated_at", Ts(id)}};
+      Json e = {{"id", id},
+                {"kind", id % 2 ? "click" : "view"},
+                {"payload", {{"n", id}}},
+                {"updated_at", Ts(id)}};
       if (id == 2 && options().GetOr("bad_record", "") == "true") e["id"] = "abc";
       lines += e.dump() + "\n";
       last = id;
@@ -193,7 +217,8 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     if (last == after && start) return ReadResult{RecordStream::Empty(), start};
     std::vector<Chunk> chunks;
     chunks.emplace_back(JsonChunk::Lines(std::move(lines)));
-    return ReadResult{RecordStream::FromChunks(std::move(chunks)), Offset(Json{{"cursor", Ts(last)}, {"minute", last}})};
+    return ReadResult{RecordStream::FromChunks(std::move(chunks)),
+                      Offset(Json{{"cursor", Ts(last)}, {"minute", last}})};
   }
 
   // orders: Arrow batches built here. The delete flow returns the deleted ids.
@@ -201,7 +226,8 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
     int64_t after = start && start->contains("id") ? (*start)["id"].get<int64_t>() : 0;
     arrow::Int64Builder ids;
     arrow::DoubleBuilder amounts;
-    arrow::TimestampBuilder modified(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"), arrow::default_memory_pool());
+    arrow::TimestampBuilder modified(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
+                                     arrow::default_memory_pool());
     int64_t last = after;
     for (int64_t id = after + 1; id <= num_rows_ && ids.length() < page_size_; ++id) {
       last = id;
@@ -241,7 +267,9 @@ class TestConnector : public LakeflowConnect, public SupportsPartition, public S
 }  // namespace
 
 void RegisterTestConnector(ConnectorRegistry* registry) {
-  registry->Register({"test", "in-memory connector exercising the whole contract (tests only)", {"token"},
+  registry->Register({"test",
+                      "in-memory connector exercising the whole contract (tests only)",
+                      {"token"},
                       &TestConnector::Make});
 }
 

@@ -3,7 +3,6 @@
 #include "lakeflow/cli/app.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "lakeflow/cli/commands.h"
@@ -13,23 +12,30 @@ namespace lakeflow::cli {
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kOk:
+      return kExitOk;
     case StatusCode::kInvalidArgument:
-    case StatusCode::kNotFound: return kExitUsage;
+    case StatusCode::kNotFound:
+      return kExitUsage;
     case StatusCode::kConversion:
-    case StatusCode::kSource: return kExitSource;
-    case StatusCode::kIO: return kExitIO;
-    case StatusCode::kInternal: return kExitInternal;
+    case StatusCode::kSource:
+      return kExitSource;
+    case StatusCode::kIO:
+      return kExitIO;
+    case StatusCode::kInternal:
+      return kExitInternal;
   }
   return kExitInternal;
 }
 
-Result<Options> ParseOptionFlags(const std::vector<std::string>& flags, const std::string& connection) {
+Result<Options> ParseOptionFlags(const std::vector<std::string>& flags,
+                                 const std::string& connection) {
   Options options;
   for (const auto& flag : flags) {
     auto eq = flag.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Status::Invalid("bad --option '{}': expected KEY=VALUE", flag.substr(0, flag.find('=')));
+      return Status::Invalid("bad --option '{}': expected KEY=VALUE",
+                             flag.substr(0, flag.find('=')));
     }
     options.Set(flag.substr(0, eq), flag.substr(eq + 1));
   }
@@ -40,12 +46,16 @@ Result<Options> ParseOptionFlags(const std::vector<std::string>& flags, const st
 namespace {
 
 void AddReadFlags(CLI::App* cmd, ReadArgs* args) {
-  cmd->add_option("--connection", args->connection, "Named connection (same as --option databricks.connection=NAME)");
+  cmd->add_option("--connection", args->connection,
+                  "Named connection (same as --option databricks.connection=NAME)");
   cmd->add_option("--source", args->source, "Source name, when no connection is used");
-  cmd->add_option("--option,-o", args->options, "Read option KEY=VALUE (repeatable); tableName=T picks the table")
+  cmd->add_option("--option,-o", args->options,
+                  "Read option KEY=VALUE (repeatable); tableName=T picks the table")
       ->allow_extra_args(false);
-  cmd->add_option("--output", args->output, "jsonl (default), csv, table, parquet:PATH or arrow:PATH");
-  cmd->add_option("--batch-rows", args->batch_rows, "Rows per Arrow batch")->check(CLI::PositiveNumber);
+  cmd->add_option("--output", args->output,
+                  "jsonl (default), csv, table, parquet:PATH or arrow:PATH");
+  cmd->add_option("--batch-rows", args->batch_rows, "Rows per Arrow batch")
+      ->check(CLI::PositiveNumber);
 }
 
 int Report(const Status& status) {
@@ -57,34 +67,41 @@ int Report(const Status& status) {
 }  // namespace
 
 int RunApp(int argc, char** argv) {
-  CLI::App app{"lakeflow: Lakeflow Community Connectors, native.\n"
-               "Exit codes: 0 ok, 1 conformance checks failed, 2 usage or configuration error,\n"
-               "3 source error, 4 local I/O error, 70 internal error."};
+  CLI::App app{
+      "lakeflow: Lakeflow Community Connectors, native.\n"
+      "Exit codes: 0 ok, 1 conformance checks failed, 2 usage or configuration error,\n"
+      "3 source error, 4 local I/O error, 70 internal error."};
   app.set_version_flag("--version", std::string("lakeflow 0.1.0"));
   app.require_subcommand(1);
   std::vector<std::string> plugins;
-  app.add_option("--plugin", plugins, "Load a connector plugin (shared library); also $LAKEFLOW_PLUGINS");
+  app.add_option("--plugin", plugins,
+                 "Load a connector plugin (shared library); also $LAKEFLOW_PLUGINS");
 
   ReadArgs read;
-  auto* read_cmd = app.add_subcommand("read", "Batch read: a table, _lakeflow_metadata or _lakeflow_table_list");
+  auto* read_cmd =
+      app.add_subcommand("read", "Batch read: a table, _lakeflow_metadata or _lakeflow_table_list");
   AddReadFlags(read_cmd, &read);
   read_cmd->add_option("--limit", read.limit, "Stop after N rows");
 
   StreamArgs stream;
-  auto* stream_cmd = app.add_subcommand("stream", "Streaming read in micro-batches, resumable from a checkpoint");
+  auto* stream_cmd =
+      app.add_subcommand("stream", "Streaming read in micro-batches, resumable from a checkpoint");
   AddReadFlags(stream_cmd, &stream.read);
   stream_cmd->add_option("--checkpoint", stream.checkpoint, "Checkpoint directory")->required();
-  stream_cmd->add_option("--trigger", stream.trigger, "available-now (default), once, or interval:10s");
+  stream_cmd->add_option("--trigger", stream.trigger,
+                         "available-now (default), once, or interval:10s");
   stream_cmd->add_option("--max-records-per-batch", stream.max_records_per_batch,
                          "Passed to the connector as max_records_per_batch");
 
-  auto* conn = app.add_subcommand("connection", "Manage named connections (the local Unity Catalog connections)");
+  auto* conn = app.add_subcommand("connection",
+                                  "Manage named connections (the local Unity Catalog connections)");
   conn->require_subcommand(1);
   ConnectionArgs create;
   auto* create_cmd = conn->add_subcommand("create", "Create a connection");
   create_cmd->add_option("name", create.name, "Connection name")->required();
   create_cmd->add_option("--source", create.source, "Source (connector) name")->required();
-  create_cmd->add_option("--option,-o", create.options, "Option KEY=VALUE; a secret may be env:VAR or file:PATH");
+  create_cmd->add_option("--option,-o", create.options,
+                         "Option KEY=VALUE; a secret may be env:VAR or file:PATH");
   create_cmd->add_option("--allow", create.allow, "Read options a query may add (comma-separated)");
   create_cmd->add_flag("--replace", create.replace, "Replace an existing connection");
   auto* list_cmd = conn->add_subcommand("list", "List connections");
@@ -95,7 +112,8 @@ int RunApp(int argc, char** argv) {
   delete_cmd->add_option("name", conn_name)->required();
 
   TestConnectorArgs test;
-  auto* test_cmd = app.add_subcommand("test-connector", "Run the conformance suite against a connector");
+  auto* test_cmd =
+      app.add_subcommand("test-connector", "Run the conformance suite against a connector");
   test_cmd->add_option("--connection", test.connection, "Named connection");
   test_cmd->add_option("--source", test.source, "Source name, when no connection is used");
   test_cmd->add_option("--option,-o", test.options, "Option KEY=VALUE (repeatable)");
@@ -105,7 +123,8 @@ int RunApp(int argc, char** argv) {
 
   ReadArgs schema_args;
   std::string schema_format = "json";
-  auto* schema_cmd = app.add_subcommand("schema", "Print a table's schema (Spark StructType JSON or DDL)");
+  auto* schema_cmd =
+      app.add_subcommand("schema", "Print a table's schema (Spark StructType JSON or DDL)");
   AddReadFlags(schema_cmd, &schema_args);
   schema_cmd->add_option("--format", schema_format, "json (default) or ddl");
 

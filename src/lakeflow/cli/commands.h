@@ -23,7 +23,8 @@ int ExitCodeFor(const Status& status);
 
 // Options given as repeated --option k=v, plus --connection as
 // databricks.connection.
-Result<Options> ParseOptionFlags(const std::vector<std::string>& flags, const std::string& connection);
+Result<Options> ParseOptionFlags(const std::vector<std::string>& flags,
+                                 const std::string& connection);
 
 struct ReadArgs {
   std::string connection;

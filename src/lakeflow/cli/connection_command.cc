@@ -46,7 +46,8 @@ Status RunConnectionCreate(const ConnectionArgs& args) {
   LF_ASSIGN_OR_RETURN(connection.options, ParseOptionFlags(args.options, ""));
   connection.allowed_options = SplitCommas(args.allow);
   LF_RETURN_IF_ERROR(ConnectionStore::Default().Create(connection, args.replace));
-  std::cout << "created connection " << connection.name << " (source " << connection.source << ")\n";
+  std::cout << "created connection " << connection.name << " (source " << connection.source
+            << ")\n";
   return Status::OK();
 }
 
@@ -61,7 +62,8 @@ Status RunConnectionShow(const std::string& name) {
   auto info = ConnectorRegistry::Global().Find(c.source);
   const ConnectorInfo* known = info.ok() ? *info : nullptr;
   std::cout << "name: " << c.name << "\nsource: " << c.source << "\noptions:\n";
-  for (const auto& [k, v] : c.options) std::cout << "  " << k << ": " << Displayed(known, k, v) << "\n";
+  for (const auto& [k, v] : c.options)
+    std::cout << "  " << k << ": " << Displayed(known, k, v) << "\n";
   std::cout << "allowed options:";
   for (const auto& a : DefaultAllowedOptions()) std::cout << " " << a;
   for (const auto& a : c.allowed_options) std::cout << " " << a;

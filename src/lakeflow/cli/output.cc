@@ -30,7 +30,8 @@ std::string PlainText(const arrow::Array& array, int64_t row, const arrow::Field
 }
 
 Status WriteAll(std::FILE* out, const std::string& text) {
-  if (std::fwrite(text.data(), 1, text.size(), out) != text.size()) return Status::IOError("cannot write output");
+  if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
+    return Status::IOError("cannot write output");
   return Status::OK();
 }
 
@@ -70,14 +71,16 @@ class CsvWriter : public OutputWriter {
     for (int64_t row = 0; row < batch.num_rows(); ++row) {
       for (int i = 0; i < batch.num_columns(); ++i) {
         if (i) buffer += ',';
-        if (!batch.column(i)->IsNull(row)) buffer += Quote(PlainText(*batch.column(i), row, *schema_->field(i)));
+        if (!batch.column(i)->IsNull(row))
+          buffer += Quote(PlainText(*batch.column(i), row, *schema_->field(i)));
       }
       buffer += '\n';
     }
     return WriteAll(out_, buffer);
   }
   Status Finish() override {
-    if (!header_written_) LF_RETURN_IF_ERROR(Write(*arrow::RecordBatch::Make(schema_, 0, EmptyColumns())));
+    if (!header_written_)
+      LF_RETURN_IF_ERROR(Write(*arrow::RecordBatch::Make(schema_, 0, EmptyColumns())));
     std::fflush(out_);
     return Status::OK();
   }
@@ -110,7 +113,9 @@ class TableWriter : public OutputWriter {
     for (int64_t row = 0; row < batch.num_rows(); ++row) {
       std::vector<std::string> cells;
       for (int i = 0; i < batch.num_columns(); ++i) {
-        std::string cell = batch.column(i)->IsNull(row) ? "null" : PlainText(*batch.column(i), row, *schema_->field(i));
+        std::string cell = batch.column(i)->IsNull(row)
+                               ? "null"
+                               : PlainText(*batch.column(i), row, *schema_->field(i));
         std::replace(cell.begin(), cell.end(), '\n', ' ');
         if (cell.size() > kMaxWidth) cell = cell.substr(0, kMaxWidth - 3) + "...";
         cells.push_back(std::move(cell));
@@ -128,7 +133,8 @@ class TableWriter : public OutputWriter {
     std::string text;
     auto line = [&](const std::vector<std::string>& cells) {
       for (size_t i = 0; i < cells.size(); ++i) {
-        text += (i ? " | " : "") + cells[i] + std::string(widths[i] - std::min(widths[i], cells[i].size()), ' ');
+        text += (i ? " | " : "") + cells[i] +
+                std::string(widths[i] - std::min(widths[i], cells[i].size()), ' ');
       }
       while (!text.empty() && text.back() == ' ') text.pop_back();
       text += '\n';
@@ -153,12 +159,16 @@ class TableWriter : public OutputWriter {
 
 class ParquetWriter : public OutputWriter {
  public:
-  static Result<std::unique_ptr<OutputWriter>> Make(const SchemaPtr& schema, const std::string& path) {
+  static Result<std::unique_ptr<OutputWriter>> Make(const SchemaPtr& schema,
+                                                    const std::string& path) {
     auto out = arrow::io::FileOutputStream::Open(path);
     if (!out.ok()) return Status::IOError("cannot write {}: {}", path, out.status().message());
-    auto props = parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
-    auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), *out, props);
-    if (!writer.ok()) return Status::IOError("cannot write {}: {}", path, writer.status().message());
+    auto props =
+        parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
+    auto writer =
+        parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), *out, props);
+    if (!writer.ok())
+      return Status::IOError("cannot write {}: {}", path, writer.status().message());
     return std::unique_ptr<OutputWriter>(new ParquetWriter(std::move(writer).ValueUnsafe(), path));
   }
   Status Write(const arrow::RecordBatch& batch) override {
@@ -181,11 +191,13 @@ class ParquetWriter : public OutputWriter {
 
 class ArrowFileWriter : public OutputWriter {
  public:
-  static Result<std::unique_ptr<OutputWriter>> Make(const SchemaPtr& schema, const std::string& path) {
+  static Result<std::unique_ptr<OutputWriter>> Make(const SchemaPtr& schema,
+                                                    const std::string& path) {
     auto out = arrow::io::FileOutputStream::Open(path);
     if (!out.ok()) return Status::IOError("cannot write {}: {}", path, out.status().message());
     auto writer = arrow::ipc::MakeFileWriter(*out, schema);
-    if (!writer.ok()) return Status::IOError("cannot write {}: {}", path, writer.status().message());
+    if (!writer.ok())
+      return Status::IOError("cannot write {}: {}", path, writer.status().message());
     return std::unique_ptr<OutputWriter>(new ArrowFileWriter(*writer, path));
   }
   Status Write(const arrow::RecordBatch& batch) override {
@@ -219,7 +231,8 @@ Result<OutputSpec> OutputSpec::Parse(std::string_view text) {
     spec.format = Format::kTable;
     return spec;
   }
-  for (auto [prefix, format] : {std::pair{"parquet:", Format::kParquet}, std::pair{"arrow:", Format::kArrow}}) {
+  for (auto [prefix, format] :
+       {std::pair{"parquet:", Format::kParquet}, std::pair{"arrow:", Format::kArrow}}) {
     std::string_view p(prefix);
     if (text.starts_with(p) && text.size() > p.size()) {
       spec.format = format;
@@ -227,17 +240,24 @@ Result<OutputSpec> OutputSpec::Parse(std::string_view text) {
       return spec;
     }
   }
-  return Status::Invalid("bad --output '{}': expected jsonl, csv, table, parquet:PATH or arrow:PATH", text);
+  return Status::Invalid(
+      "bad --output '{}': expected jsonl, csv, table, parquet:PATH or arrow:PATH", text);
 }
 
-Result<std::unique_ptr<OutputWriter>> MakeOutputWriter(const OutputSpec& spec, const SchemaPtr& schema,
+Result<std::unique_ptr<OutputWriter>> MakeOutputWriter(const OutputSpec& spec,
+                                                       const SchemaPtr& schema,
                                                        const std::string& path, std::FILE* out) {
   switch (spec.format) {
-    case OutputSpec::Format::kJsonLines: return std::unique_ptr<OutputWriter>(new JsonLinesWriter(out));
-    case OutputSpec::Format::kCsv: return std::unique_ptr<OutputWriter>(new CsvWriter(schema, out));
-    case OutputSpec::Format::kTable: return std::unique_ptr<OutputWriter>(new TableWriter(schema, out));
-    case OutputSpec::Format::kParquet: return ParquetWriter::Make(schema, path.empty() ? spec.path : path);
-    case OutputSpec::Format::kArrow: return ArrowFileWriter::Make(schema, path.empty() ? spec.path : path);
+    case OutputSpec::Format::kJsonLines:
+      return std::unique_ptr<OutputWriter>(new JsonLinesWriter(out));
+    case OutputSpec::Format::kCsv:
+      return std::unique_ptr<OutputWriter>(new CsvWriter(schema, out));
+    case OutputSpec::Format::kTable:
+      return std::unique_ptr<OutputWriter>(new TableWriter(schema, out));
+    case OutputSpec::Format::kParquet:
+      return ParquetWriter::Make(schema, path.empty() ? spec.path : path);
+    case OutputSpec::Format::kArrow:
+      return ArrowFileWriter::Make(schema, path.empty() ? spec.path : path);
   }
   return Status::Internal("unknown output format");
 }

@@ -39,7 +39,8 @@ struct OutputSpec {
 
 // A writer of `spec` for records of `schema`; `path` overrides spec.path (a
 // stream's part file). Text formats write to `out`.
-Result<std::unique_ptr<OutputWriter>> MakeOutputWriter(const OutputSpec& spec, const SchemaPtr& schema,
+Result<std::unique_ptr<OutputWriter>> MakeOutputWriter(const OutputSpec& spec,
+                                                       const SchemaPtr& schema,
                                                        const std::string& path, std::FILE* out);
 
 }  // namespace lakeflow

@@ -14,7 +14,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
+extern "C" void OnStopSignal(int) {
+  g_stop.store(true);
+}
 
 Result<std::unique_ptr<DataSource>> OpenSource(const ReadArgs& args, const ConnectionStore& store) {
   LF_ASSIGN_OR_RETURN(Options options, ParseOptionFlags(args.options, args.connection));
@@ -29,7 +31,8 @@ Result<std::unique_ptr<DataSource>> OpenSource(const ReadArgs& args, const Conne
 // or onto stdout through one writer for the whole stream (one CSV header).
 class OutputSink : public MicroBatchSink {
  public:
-  OutputSink(OutputSpec spec, SchemaPtr schema) : spec_(std::move(spec)), schema_(std::move(schema)) {}
+  OutputSink(OutputSpec spec, SchemaPtr schema)
+      : spec_(std::move(spec)), schema_(std::move(schema)) {}
 
   Status WriteMicroBatch(int64_t id, BatchIterator* batches) override {
     std::unique_ptr<OutputWriter> part;
@@ -96,23 +99,27 @@ Status RunStream(const StreamArgs& args) {
   ConnectionStore store = ConnectionStore::Default();
   LF_ASSIGN_OR_RETURN(auto source, OpenSource(read, store));
   if (source->request().kind != ReadRequest::Kind::kTable) {
-    return Status::Invalid("tableName '{}' cannot be streamed: use lakeflow read", source->request().table);
+    return Status::Invalid("tableName '{}' cannot be streamed: use lakeflow read",
+                           source->request().table);
   }
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, source->Schema());
-  LF_ASSIGN_OR_RETURN(Checkpoint checkpoint, Checkpoint::Open(args.checkpoint, StreamReader::Identity(*source)));
+  LF_ASSIGN_OR_RETURN(Checkpoint checkpoint,
+                      Checkpoint::Open(args.checkpoint, StreamReader::Identity(*source)));
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
   OutputSink sink(spec, schema);
   StreamReader reader(source.get(), std::move(checkpoint));
   LF_ASSIGN_OR_RETURN(StreamProgress progress, reader.Run(trigger, &sink, &g_stop));
   LF_RETURN_IF_ERROR(sink.Finish());
-  std::fprintf(stderr, "stream: %lld micro-batches, %lld rows; offset %s\n", static_cast<long long>(progress.batches),
-               static_cast<long long>(progress.rows), OffsetToString(progress.last_offset).c_str());
+  std::fprintf(stderr, "stream: %lld micro-batches, %lld rows; offset %s\n",
+               static_cast<long long>(progress.batches), static_cast<long long>(progress.rows),
+               OffsetToString(progress.last_offset).c_str());
   return Status::OK();
 }
 
 Status RunSchema(const ReadArgs& args, const std::string& format) {
-  if (format != "json" && format != "ddl") return Status::Invalid("bad --format '{}': expected json or ddl", format);
+  if (format != "json" && format != "ddl")
+    return Status::Invalid("bad --format '{}': expected json or ddl", format);
   ConnectionStore store = ConnectionStore::Default();
   LF_ASSIGN_OR_RETURN(auto source, OpenSource(args, store));
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, source->Schema());

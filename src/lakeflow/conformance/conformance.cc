@@ -14,11 +14,13 @@ constexpr const char* kNoSuchTable = "__lakeflow_conformance_no_such_table__";
 
 class Checker {
  public:
-  Checker(LakeflowConnect& connector, const ConformanceOptions& options) : c_(connector), options_(options) {}
+  Checker(LakeflowConnect& connector, const ConformanceOptions& options)
+      : c_(connector), options_(options) {}
 
   ConformanceReport Run() {
     auto tables = c_.list_tables();
-    if (!Check("list_tables.succeeds", "", tables.ok(), tables.status().ToString())) return std::move(report_);
+    if (!Check("list_tables.succeeds", "", tables.ok(), tables.status().ToString()))
+      return std::move(report_);
     CheckTableList(*tables);
     CheckUnknownTable();
     for (const auto& table : *tables) {
@@ -35,23 +37,28 @@ class Checker {
 
  private:
   bool Check(std::string name, std::string table, bool passed, std::string detail = "") {
-    report_.checks.push_back({std::move(name), std::move(table), passed, passed ? "" : std::move(detail)});
+    report_.checks.push_back(
+        {std::move(name), std::move(table), passed, passed ? "" : std::move(detail)});
     return passed;
   }
 
   void CheckTableList(const std::vector<std::string>& tables) {
     Check("list_tables.non_empty", "", !tables.empty(), "no tables");
-    bool all_named = std::all_of(tables.begin(), tables.end(), [](const auto& t) { return !t.empty(); });
+    bool all_named =
+        std::all_of(tables.begin(), tables.end(), [](const auto& t) { return !t.empty(); });
     Check("list_tables.names_non_empty", "", all_named, "an empty table name");
     std::set<std::string> unique(tables.begin(), tables.end());
-    Check("list_tables.no_duplicates", "", unique.size() == tables.size(), "a table is listed twice");
+    Check("list_tables.no_duplicates", "", unique.size() == tables.size(),
+          "a table is listed twice");
   }
 
   void CheckUnknownTable() {
     auto schema = c_.get_table_schema(kNoSuchTable, options_.table_options);
-    Check("unknown_table.get_table_schema_refused", "", !schema.ok(), "an unknown table got a schema");
+    Check("unknown_table.get_table_schema_refused", "", !schema.ok(),
+          "an unknown table got a schema");
     auto metadata = c_.read_table_metadata(kNoSuchTable, options_.table_options);
-    Check("unknown_table.read_table_metadata_refused", "", !metadata.ok(), "an unknown table got metadata");
+    Check("unknown_table.read_table_metadata_refused", "", !metadata.ok(),
+          "an unknown table got metadata");
     auto read = c_.read_table(kNoSuchTable, std::nullopt, options_.table_options);
     Check("unknown_table.read_table_refused", "", !read.ok(), "an unknown table could be read");
   }
@@ -73,14 +80,17 @@ class Checker {
     Check("get_table_schema.non_empty", table, (*schema)->num_fields() > 0, "no fields");
 
     auto metadata = c_.read_table_metadata(table, opts);
-    if (!Check("read_table_metadata.succeeds", table, metadata.ok(), metadata.status().ToString())) return;
+    if (!Check("read_table_metadata.succeeds", table, metadata.ok(), metadata.status().ToString()))
+      return;
     CheckMetadata(table, **schema, *metadata);
     CheckRead(table, *schema, *metadata, /*deletes=*/false);
-    if (metadata->ingestion_type == IngestionType::kCdcWithDeletes) CheckRead(table, *schema, *metadata, true);
+    if (metadata->ingestion_type == IngestionType::kCdcWithDeletes)
+      CheckRead(table, *schema, *metadata, true);
     CheckPartitions(table, *schema);
   }
 
-  void CheckMetadata(const std::string& table, const arrow::Schema& schema, const TableMetadata& m) {
+  void CheckMetadata(const std::string& table, const arrow::Schema& schema,
+                     const TableMetadata& m) {
     bool append = m.ingestion_type == IngestionType::kAppend;
     Check("metadata.primary_keys_present", table, append || !m.primary_keys.empty(),
           fmt::format("{} tables need primary keys", IngestionTypeName(m.ingestion_type)));
@@ -88,7 +98,8 @@ class Checker {
       Check("metadata.primary_key_in_schema", table, schema.GetFieldByName(key) != nullptr,
             fmt::format("primary key '{}' is not a field of the schema", key));
     }
-    bool cdc = m.ingestion_type == IngestionType::kCdc || m.ingestion_type == IngestionType::kCdcWithDeletes;
+    bool cdc = m.ingestion_type == IngestionType::kCdc ||
+               m.ingestion_type == IngestionType::kCdcWithDeletes;
     if (cdc) {
       bool has_cursor = m.cursor_field.has_value() && !m.cursor_field->empty();
       Check("metadata.cursor_field_present", table, has_cursor, "cdc tables need a cursor_field");
@@ -102,7 +113,8 @@ class Checker {
 
   // Reads from no offset, then from {} as a stream would, following offsets
   // until they converge; every record must convert and carry its keys.
-  void CheckRead(const std::string& table, const SchemaPtr& schema, const TableMetadata& m, bool deletes) {
+  void CheckRead(const std::string& table, const SchemaPtr& schema, const TableMetadata& m,
+                 bool deletes) {
     std::string prefix = deletes ? "read_table_deletes" : "read_table";
     for (const Offset& first : {Offset(), Offset(Json::object())}) {
       if (deletes && !first) continue;  // the delete flow is a stream: it starts from {}
@@ -115,7 +127,8 @@ class Checker {
         auto read = deletes ? c_.read_table_deletes(table, start, options_.table_options)
                             : c_.read_table(table, start, options_.table_options);
         if (!Check(prefix + mode + ".succeeds", table, read.ok(), read.status().ToString())) return;
-        auto rows = CheckRecords(table, schema, m, std::move(read->records), prefix + mode, deletes);
+        auto rows =
+            CheckRecords(table, schema, m, std::move(read->records), prefix + mode, deletes);
         if (!rows) return;
         records += *rows;
         if (!read->end || OffsetsEqual(read->end, start)) {
@@ -124,31 +137,36 @@ class Checker {
         }
         auto round_trip = OffsetFromString(OffsetToString(read->end), "offset");
         if (!Check(prefix + mode + ".offset_serialisable", table,
-                   round_trip.ok() && OffsetsEqual(*round_trip, read->end), OffsetToString(read->end))) {
+                   round_trip.ok() && OffsetsEqual(*round_trip, read->end),
+                   OffsetToString(read->end))) {
           return;
         }
         start = read->end;
       }
-      Check(prefix + mode + ".offsets_converge", table, converged || records >= options_.max_records,
+      Check(prefix + mode + ".offsets_converge", table,
+            converged || records >= options_.max_records,
             fmt::format("offsets still moving after {} reads", reads));
     }
   }
 
   // Converts the records; returns their count, or nullopt after a failed check.
-  std::optional<int64_t> CheckRecords(const std::string& table, const SchemaPtr& schema, const TableMetadata& m,
-                                      RecordStream records, const std::string& prefix, bool deletes) {
+  std::optional<int64_t> CheckRecords(const std::string& table, const SchemaPtr& schema,
+                                      const TableMetadata& m, RecordStream records,
+                                      const std::string& prefix, bool deletes) {
     auto batches = MakeBatchIterator(table, schema, std::move(records));
     int64_t rows = 0;
     while (true) {
       auto batch = batches->Next();
-      if (!Check(prefix + ".records_match_schema", table, batch.ok(), batch.status().ToString())) return std::nullopt;
+      if (!Check(prefix + ".records_match_schema", table, batch.ok(), batch.status().ToString()))
+        return std::nullopt;
       if (!*batch) break;
       rows += (*batch)->num_rows();
       for (const auto& key : m.primary_keys) {
         auto column = (*batch)->GetColumnByName(key);
         if (!column) continue;
-        if (!Check(prefix + ".primary_keys_non_null", table, column->null_count() == 0,
-                   fmt::format("primary key '{}' is null in {} records", key, column->null_count()))) {
+        if (!Check(
+                prefix + ".primary_keys_non_null", table, column->null_count() == 0,
+                fmt::format("primary key '{}' is null in {} records", key, column->null_count()))) {
           return std::nullopt;
         }
       }
@@ -168,16 +186,19 @@ class Checker {
     auto first = partitioned->get_partitions(table, options_.table_options);
     if (!Check("partitions.succeeds", table, first.ok(), first.status().ToString())) return;
     auto second = partitioned->get_partitions(table, options_.table_options);
-    Check("partitions.stable", table, second.ok() && *second == *first, "two calls returned different partitions");
+    Check("partitions.stable", table, second.ok() && *second == *first,
+          "two calls returned different partitions");
     for (const auto& p : *first) {
       auto round_trip = Json::parse(p.dump(), nullptr, false);
       Check("partitions.serialisable", table, p.is_object() && round_trip == p,
             "a partition is not a JSON object that survives serialisation: " + p.dump());
       auto records = partitioned->read_partition(table, p, options_.table_options);
-      if (!Check("partitions.read_succeeds", table, records.ok(), records.status().ToString())) return;
+      if (!Check("partitions.read_succeeds", table, records.ok(), records.status().ToString()))
+        return;
       auto batches = MakeBatchIterator(table, schema, std::move(records).value());
       for (auto b = batches->Next();; b = batches->Next()) {
-        if (!Check("partitions.records_match_schema", table, b.ok(), b.status().ToString()) || !*b) break;
+        if (!Check("partitions.records_match_schema", table, b.ok(), b.status().ToString()) || !*b)
+          break;
       }
     }
   }
@@ -190,13 +211,15 @@ class Checker {
 }  // namespace
 
 int ConformanceReport::failures() const {
-  return static_cast<int>(std::count_if(checks.begin(), checks.end(), [](const auto& c) { return !c.passed; }));
+  return static_cast<int>(
+      std::count_if(checks.begin(), checks.end(), [](const auto& c) { return !c.passed; }));
 }
 
 std::string ConformanceReport::ToText() const {
   std::string out;
   for (const auto& c : checks) {
-    out += fmt::format("{} {}{}{}\n", c.passed ? "PASS" : "FAIL", c.name, c.table.empty() ? "" : " [" + c.table + "]",
+    out += fmt::format("{} {}{}{}\n", c.passed ? "PASS" : "FAIL", c.name,
+                       c.table.empty() ? "" : " [" + c.table + "]",
                        c.detail.empty() ? "" : ": " + c.detail);
   }
   out += fmt::format("{} passed, {} failed\n", checks.size() - failures(), failures());

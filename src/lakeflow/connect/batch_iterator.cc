@@ -9,7 +9,9 @@ namespace {
 class ConvertingIterator : public BatchIterator {
  public:
   ConvertingIterator(std::string table, SchemaPtr schema, RecordStream records, int64_t batch_rows)
-      : table_(std::move(table)), schema_(std::move(schema)), records_(std::move(records)),
+      : table_(std::move(table)),
+        schema_(std::move(schema)),
+        records_(std::move(records)),
         batch_rows_(batch_rows) {}
 
   const SchemaPtr& schema() const override { return schema_; }
@@ -50,8 +52,9 @@ class ConvertingIterator : public BatchIterator {
 
   Status CheckBatchSchema(const arrow::RecordBatch& batch) const {
     if (batch.schema()->Equals(*schema_, /*check_metadata=*/false)) return Status::OK();
-    return Status::SourceError("table '{}': the connector returned a batch of schema [{}], not the table's schema [{}]",
-                               table_, batch.schema()->ToString(), schema_->ToString());
+    return Status::SourceError(
+        "table '{}': the connector returned a batch of schema [{}], not the table's schema [{}]",
+        table_, batch.schema()->ToString(), schema_->ToString());
   }
 
   std::string table_;
@@ -104,18 +107,19 @@ class ChainedIterator : public BatchIterator {
 
 }  // namespace
 
-std::unique_ptr<BatchIterator> MakeBatchIterator(std::string table, SchemaPtr schema, RecordStream records,
-                                                 int64_t batch_rows) {
-  return std::make_unique<ConvertingIterator>(std::move(table), std::move(schema), std::move(records),
-                                              batch_rows);
+std::unique_ptr<BatchIterator> MakeBatchIterator(std::string table, SchemaPtr schema,
+                                                 RecordStream records, int64_t batch_rows) {
+  return std::make_unique<ConvertingIterator>(std::move(table), std::move(schema),
+                                              std::move(records), batch_rows);
 }
 
-std::unique_ptr<BatchIterator> MakeBatchIterator(SchemaPtr schema,
-                                                 std::vector<std::shared_ptr<arrow::RecordBatch>> batches) {
+std::unique_ptr<BatchIterator> MakeBatchIterator(
+    SchemaPtr schema, std::vector<std::shared_ptr<arrow::RecordBatch>> batches) {
   return std::make_unique<VectorIterator>(std::move(schema), std::move(batches));
 }
 
-std::unique_ptr<BatchIterator> ChainBatchIterators(SchemaPtr schema, BatchIteratorGenerator next_part) {
+std::unique_ptr<BatchIterator> ChainBatchIterators(SchemaPtr schema,
+                                                   BatchIteratorGenerator next_part) {
   return std::make_unique<ChainedIterator>(std::move(schema), std::move(next_part));
 }
 

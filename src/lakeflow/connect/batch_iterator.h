@@ -27,16 +27,17 @@ class BatchIterator {
 // Batches converted from a connector's records with the table's schema. JSON
 // records are gathered into batches of about `batch_rows` rows; Arrow batches
 // from the connector pass through after a schema check.
-std::unique_ptr<BatchIterator> MakeBatchIterator(std::string table, SchemaPtr schema, RecordStream records,
-                                                 int64_t batch_rows = 8192);
+std::unique_ptr<BatchIterator> MakeBatchIterator(std::string table, SchemaPtr schema,
+                                                 RecordStream records, int64_t batch_rows = 8192);
 
 // Batches already in memory (small results: metadata, table lists).
-std::unique_ptr<BatchIterator> MakeBatchIterator(SchemaPtr schema,
-                                                 std::vector<std::shared_ptr<arrow::RecordBatch>> batches);
+std::unique_ptr<BatchIterator> MakeBatchIterator(
+    SchemaPtr schema, std::vector<std::shared_ptr<arrow::RecordBatch>> batches);
 
 // A generator of iterators chained end to end: `next_part` returns the next
 // iterator, or nullptr when there are no more.
 using BatchIteratorGenerator = std::function<Result<std::unique_ptr<BatchIterator>>()>;
-std::unique_ptr<BatchIterator> ChainBatchIterators(SchemaPtr schema, BatchIteratorGenerator next_part);
+std::unique_ptr<BatchIterator> ChainBatchIterators(SchemaPtr schema,
+                                                   BatchIteratorGenerator next_part);
 
 }  // namespace lakeflow

@@ -43,7 +43,7 @@ const char* IngestionTypeName(IngestionType type);  // "snapshot", "cdc", ...
 Result<IngestionType> ParseIngestionType(std::string_view name);
 
 struct TableMetadata {
-  std::vector<std::string> primary_keys;   // may be empty only for append
+  std::vector<std::string> primary_keys;    // may be empty only for append
   std::optional<std::string> cursor_field;  // required for cdc and cdc_with_deletes
   IngestionType ingestion_type = IngestionType::kSnapshot;
 };
@@ -61,7 +61,8 @@ class LakeflowConnect {
   LakeflowConnect& operator=(const LakeflowConnect&) = delete;
 
   virtual Result<std::vector<std::string>> list_tables() = 0;
-  virtual Result<SchemaPtr> get_table_schema(std::string_view table, const Options& table_options) = 0;
+  virtual Result<SchemaPtr> get_table_schema(std::string_view table,
+                                             const Options& table_options) = 0;
   virtual Result<TableMetadata> read_table_metadata(std::string_view table,
                                                     const Options& table_options) = 0;
   virtual Result<ReadResult> read_table(std::string_view table, const Offset& start,
@@ -88,7 +89,8 @@ class SupportsPartition {
   virtual ~SupportsPartition() = default;
   // Tables for which this returns false are read through read_table.
   virtual bool supports_partitions(std::string_view table) { return true; }
-  virtual Result<std::vector<Json>> get_partitions(std::string_view table, const Options& table_options) = 0;
+  virtual Result<std::vector<Json>> get_partitions(std::string_view table,
+                                                   const Options& table_options) = 0;
   virtual Result<RecordStream> read_partition(std::string_view table, const Json& partition,
                                               const Options& table_options) = 0;
 };
@@ -105,7 +107,8 @@ class SupportsPartitionedStream {
                                        const Offset& start) = 0;
   virtual Result<std::vector<Json>> get_stream_partitions(std::string_view table,
                                                           const Options& table_options,
-                                                          const Offset& start, const Offset& end) = 0;
+                                                          const Offset& start,
+                                                          const Offset& end) = 0;
   virtual Result<RecordStream> read_stream_partition(std::string_view table, const Json& partition,
                                                      const Options& table_options) = 0;
 };

@@ -2,7 +2,8 @@
 
 namespace lakeflow {
 
-RecordStream::RecordStream() : next_([]() -> Result<std::optional<Chunk>> { return std::optional<Chunk>(); }) {}
+RecordStream::RecordStream()
+    : next_([]() -> Result<std::optional<Chunk>> { return std::optional<Chunk>(); }) {}
 
 RecordStream RecordStream::FromChunks(std::vector<Chunk> chunks) {
   auto state = std::make_shared<std::pair<std::vector<Chunk>, size_t>>(std::move(chunks), 0);
@@ -26,7 +27,8 @@ RecordStream RecordStream::FromJsonRecords(const std::vector<std::string>& recor
 }
 
 RecordStream RecordStream::Concat(std::vector<RecordStream> streams) {
-  auto state = std::make_shared<std::pair<std::vector<RecordStream>, size_t>>(std::move(streams), 0);
+  auto state =
+      std::make_shared<std::pair<std::vector<RecordStream>, size_t>>(std::move(streams), 0);
   return RecordStream([state]() -> Result<std::optional<Chunk>> {
     auto& [parts, current] = *state;
     while (current < parts.size()) {

@@ -32,7 +32,9 @@ struct JsonChunk {
     return JsonChunk{std::move(bytes), std::move(pointer), Layout::kDocument};
   }
   // One record object per line.
-  static JsonChunk Lines(std::string bytes) { return JsonChunk{std::move(bytes), "", Layout::kLines}; }
+  static JsonChunk Lines(std::string bytes) {
+    return JsonChunk{std::move(bytes), "", Layout::kLines};
+  }
 
   std::string bytes;
   std::string pointer;

@@ -7,7 +7,8 @@
 namespace lakeflow {
 
 ConnectorRegistry& ConnectorRegistry::Global() {
-  static ConnectorRegistry* registry = new ConnectorRegistry();  // never destroyed: plugins may outlive exit order
+  static ConnectorRegistry* registry =
+      new ConnectorRegistry();  // never destroyed: plugins may outlive exit order
   return *registry;
 }
 
@@ -32,7 +33,8 @@ Result<std::unique_ptr<LakeflowConnect>> ConnectorRegistry::Create(std::string_v
                                                                    const Options& options) const {
   LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, Find(name));
   auto connector = info->factory(options);
-  if (!connector.ok()) return connector.status().WithContext(fmt::format("connector '{}'", info->name));
+  if (!connector.ok())
+    return connector.status().WithContext(fmt::format("connector '{}'", info->name));
   return connector;
 }
 
@@ -47,9 +49,11 @@ Status LoadPlugin(const std::string& path, ConnectorRegistry* registry) {
   // RTLD_GLOBAL: the plugin resolves lakeflow's own symbols from the binary.
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!handle) return Status::Invalid("cannot load connector plugin '{}': {}", path, dlerror());
-  auto fn = reinterpret_cast<lakeflow_register_connectors_fn>(dlsym(handle, "lakeflow_register_connectors"));
+  auto fn = reinterpret_cast<lakeflow_register_connectors_fn>(
+      dlsym(handle, "lakeflow_register_connectors"));
   if (!fn) {
-    return Status::Invalid("connector plugin '{}' does not export lakeflow_register_connectors", path);
+    return Status::Invalid("connector plugin '{}' does not export lakeflow_register_connectors",
+                           path);
   }
   fn(registry);  // the handle stays open for the life of the process
   return Status::OK();
@@ -71,7 +75,8 @@ Status LoadPluginsFromEnv(ConnectorRegistry* registry) {
 
 bool LooksSecret(std::string_view option_name) {
   std::string lower = AsciiLower(option_name);
-  for (const char* word : {"token", "password", "secret", "api_key", "apikey", "credential", "private_key"}) {
+  for (const char* word :
+       {"token", "password", "secret", "api_key", "apikey", "credential", "private_key"}) {
     if (lower.find(word) != std::string::npos) return true;
   }
   return false;

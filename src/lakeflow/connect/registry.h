@@ -36,7 +36,8 @@ class ConnectorRegistry {
   // A second registration of a name replaces the first (a plugin may override).
   void Register(ConnectorInfo info);
   Result<const ConnectorInfo*> Find(std::string_view name) const;
-  Result<std::unique_ptr<LakeflowConnect>> Create(std::string_view name, const Options& options) const;
+  Result<std::unique_ptr<LakeflowConnect>> Create(std::string_view name,
+                                                  const Options& options) const;
   std::vector<std::string> Names() const;
 
  private:

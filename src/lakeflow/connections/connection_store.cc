@@ -31,10 +31,12 @@ ConnectionStore ConnectionStore::Default() {
 }
 
 Status ValidateConnectionName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return Status::Invalid("connection name must be 1 to 128 characters");
+  if (name.empty() || name.size() > 128)
+    return Status::Invalid("connection name must be 1 to 128 characters");
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-      return Status::Invalid("connection name '{}' may hold only letters, digits, '_' and '-'", name);
+      return Status::Invalid("connection name '{}' may hold only letters, digits, '_' and '-'",
+                             name);
     }
   }
   return Status::OK();
@@ -49,7 +51,10 @@ namespace {
 json ToJson(const Connection& c) {
   json options = json::object();
   for (const auto& [k, v] : c.options) options[k] = v;
-  return {{"name", c.name}, {"source", c.source}, {"options", options}, {"allowed_options", c.allowed_options}};
+  return {{"name", c.name},
+          {"source", c.source},
+          {"options", options},
+          {"allowed_options", c.allowed_options}};
 }
 
 Result<Connection> FromJson(const json& j, const std::string& path) {
@@ -61,9 +66,12 @@ Result<Connection> FromJson(const json& j, const std::string& path) {
   c.name = j["name"].get<std::string>();
   c.source = j["source"].get<std::string>();
   if (j.contains("options")) {
-    if (!j["options"].is_object()) return Status::IOError("connection file {} is corrupt: 'options' must be an object", path);
+    if (!j["options"].is_object())
+      return Status::IOError("connection file {} is corrupt: 'options' must be an object", path);
     for (const auto& [k, v] : j["options"].items()) {
-      if (!v.is_string()) return Status::IOError("connection file {} is corrupt: option '{}' must be a string", path, k);
+      if (!v.is_string())
+        return Status::IOError("connection file {} is corrupt: option '{}' must be a string", path,
+                               k);
       c.options.Set(k, v.get<std::string>());
     }
   }
@@ -113,7 +121,8 @@ Result<Connection> ConnectionStore::Get(std::string_view name) const {
   std::stringstream ss;
   ss << in.rdbuf();
   auto j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::IOError("connection file {} is corrupt: not valid JSON", path);
+  if (j.is_discarded())
+    return Status::IOError("connection file {} is corrupt: not valid JSON", path);
   return FromJson(j, path);
 }
 

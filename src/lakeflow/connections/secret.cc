@@ -17,13 +17,16 @@ Result<std::string> ResolveSecretReference(std::string_view option, const std::s
   if (value.starts_with("env:")) {
     std::string var = value.substr(4);
     const char* v = std::getenv(var.c_str());
-    if (!v) return Status::Invalid("option '{}' refers to environment variable {}, which is not set", option, var);
+    if (!v)
+      return Status::Invalid("option '{}' refers to environment variable {}, which is not set",
+                             option, var);
     return std::string(v);
   }
   if (value.starts_with("file:")) {
     std::string path = value.substr(5);
     std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::Invalid("option '{}' refers to file {}, which cannot be read", option, path);
+    if (!in)
+      return Status::Invalid("option '{}' refers to file {}, which cannot be read", option, path);
     std::stringstream ss;
     ss << in.rdbuf();
     std::string out = ss.str();

@@ -16,13 +16,27 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         if (c < 0x20) {
           fmt::format_to(std::back_inserter(*out), "\\u{:04x}", c);
@@ -86,7 +100,8 @@ std::string FormatTimestampMicros(int64_t micros, bool utc) {
 }
 
 std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
@@ -105,7 +120,8 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
-void AppendJsonValue(const arrow::Array& array, int64_t row, const arrow::Field* field, std::string* out) {
+void AppendJsonValue(const arrow::Array& array, int64_t row, const arrow::Field* field,
+                     std::string* out) {
   if (array.IsNull(row)) {
     out->append("null");
     return;
@@ -121,16 +137,20 @@ void AppendJsonValue(const arrow::Array& array, int64_t row, const arrow::Field*
       return;
     }
     case arrow::Type::INT8:
-      fmt::format_to(std::back_inserter(*out), "{}", static_cast<const arrow::Int8Array&>(array).Value(row));
+      fmt::format_to(std::back_inserter(*out), "{}",
+                     static_cast<const arrow::Int8Array&>(array).Value(row));
       return;
     case arrow::Type::INT16:
-      fmt::format_to(std::back_inserter(*out), "{}", static_cast<const arrow::Int16Array&>(array).Value(row));
+      fmt::format_to(std::back_inserter(*out), "{}",
+                     static_cast<const arrow::Int16Array&>(array).Value(row));
       return;
     case arrow::Type::INT32:
-      fmt::format_to(std::back_inserter(*out), "{}", static_cast<const arrow::Int32Array&>(array).Value(row));
+      fmt::format_to(std::back_inserter(*out), "{}",
+                     static_cast<const arrow::Int32Array&>(array).Value(row));
       return;
     case arrow::Type::INT64:
-      fmt::format_to(std::back_inserter(*out), "{}", static_cast<const arrow::Int64Array&>(array).Value(row));
+      fmt::format_to(std::back_inserter(*out), "{}",
+                     static_cast<const arrow::Int64Array&>(array).Value(row));
       return;
     case arrow::Type::FLOAT:
       AppendFloat(static_cast<const arrow::FloatArray&>(array).Value(row), out);
@@ -156,7 +176,8 @@ void AppendJsonValue(const arrow::Array& array, int64_t row, const arrow::Field*
       return;
     }
     case arrow::Type::BINARY:
-      AppendJsonString(Base64Encode(static_cast<const arrow::BinaryArray&>(array).GetView(row)), out);
+      AppendJsonString(Base64Encode(static_cast<const arrow::BinaryArray&>(array).GetView(row)),
+                       out);
       return;
     case arrow::Type::LIST: {
       const auto& list = static_cast<const arrow::ListArray&>(array);

@@ -16,7 +16,8 @@ namespace lakeflow {
 
 // Appends the value at `row` of `array` as JSON. `field` says whether a utf8
 // column is a variant (its text is JSON already); may be null.
-void AppendJsonValue(const arrow::Array& array, int64_t row, const arrow::Field* field, std::string* out);
+void AppendJsonValue(const arrow::Array& array, int64_t row, const arrow::Field* field,
+                     std::string* out);
 
 // Appends row `row` of `batch` as one JSON object (no newline).
 void AppendJsonRecord(const arrow::RecordBatch& batch, int64_t row, std::string* out);

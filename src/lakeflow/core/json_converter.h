@@ -39,8 +39,8 @@ class JsonConverter {
  public:
   // `table` names the table in errors. The schema is any schema of the types
   // in types.h.
-  static Result<std::unique_ptr<JsonConverter>> Make(std::string table, SchemaPtr schema,
-                                                     arrow::MemoryPool* pool = arrow::default_memory_pool());
+  static Result<std::unique_ptr<JsonConverter>> Make(
+      std::string table, SchemaPtr schema, arrow::MemoryPool* pool = arrow::default_memory_pool());
   virtual ~JsonConverter() = default;
 
   // Appends the records of one JSON document. `pointer` is a JSON pointer

@@ -2,14 +2,17 @@
 
 namespace lakeflow {
 
-std::string OffsetToString(const Offset& offset) { return offset ? offset->dump() : "null"; }
+std::string OffsetToString(const Offset& offset) {
+  return offset ? offset->dump() : "null";
+}
 
 Result<Offset> OffsetFromString(std::string_view text, std::string_view where) {
   if (text.empty()) return Offset();
   auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::Invalid("{}: offset is not valid JSON", where);
   if (j.is_null()) return Offset();
-  if (!j.is_object()) return Status::Invalid("{}: offset must be a JSON object, got {}", where, j.type_name());
+  if (!j.is_object())
+    return Status::Invalid("{}: offset must be a JSON object, got {}", where, j.type_name());
   return Offset(std::move(j));
 }
 

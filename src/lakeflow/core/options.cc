@@ -27,10 +27,9 @@ std::optional<bool> ParseBool(std::string_view s) {
 }
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [](unsigned char x, unsigned char y) {
-                                        return std::tolower(x) < std::tolower(y);
-                                      });
+  return std::lexicographical_compare(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [](unsigned char x, unsigned char y) { return std::tolower(x) < std::tolower(y); });
 }
 
 Options::Options(std::initializer_list<std::pair<const std::string, std::string>> init) {
@@ -53,7 +52,9 @@ bool Options::Erase(std::string_view key) {
   return true;
 }
 
-bool Options::Has(std::string_view key) const { return map_.find(key) != map_.end(); }
+bool Options::Has(std::string_view key) const {
+  return map_.find(key) != map_.end();
+}
 
 std::optional<std::string> Options::Get(std::string_view key) const {
   auto it = map_.find(key);

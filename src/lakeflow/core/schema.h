@@ -6,7 +6,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 
@@ -23,7 +22,8 @@ Result<TypePtr> ParseDdlType(std::string_view type);
 // The schema as DDL ("`id` LONG NOT NULL, ..."); ParseDdl reads it back.
 std::string SchemaToDdl(const arrow::Schema& schema);
 
-// Spark StructType JSON: {"type":"struct","fields":[{"name":..,"type":..,"nullable":..,"metadata":{}}]}
+// Spark StructType JSON:
+// {"type":"struct","fields":[{"name":..,"type":..,"nullable":..,"metadata":{}}]}
 nlohmann::json SchemaToSparkJson(const arrow::Schema& schema);
 Result<SchemaPtr> SchemaFromSparkJson(const nlohmann::json& json);
 Result<SchemaPtr> SchemaFromSparkJson(std::string_view text);

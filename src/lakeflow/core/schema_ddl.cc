@@ -94,8 +94,8 @@ class DdlParser {
     }
     auto type = PrimitiveTypeFromSparkName(text_.substr(start, end - start));
     if (!type.ok()) {
-      return Status::Invalid("bad DDL at position {}: {} in \"{}\"", start,
-                             type.status().message(), text_);
+      return Status::Invalid("bad DDL at position {}: {} in \"{}\"", start, type.status().message(),
+                             text_);
     }
     return arrow::field(name, *type);
   }
@@ -153,7 +153,8 @@ class DdlParser {
   std::string Word() {
     SkipSpace();
     size_t start = pos_;
-    while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+    while (!AtEnd() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
       ++pos_;
     }
     return std::string(text_.substr(start, pos_ - start));
@@ -233,9 +234,13 @@ std::string DdlType(const arrow::Field& field) {
 
 }  // namespace
 
-Result<SchemaPtr> ParseDdl(std::string_view ddl) { return DdlParser(ddl).Columns(); }
+Result<SchemaPtr> ParseDdl(std::string_view ddl) {
+  return DdlParser(ddl).Columns();
+}
 
-Result<TypePtr> ParseDdlType(std::string_view type) { return DdlParser(type).SingleType(); }
+Result<TypePtr> ParseDdlType(std::string_view type) {
+  return DdlParser(type).SingleType();
+}
 
 std::string SchemaToDdl(const arrow::Schema& schema) {
   std::string out;

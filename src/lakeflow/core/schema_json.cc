@@ -13,7 +13,9 @@ json TypeToJson(const arrow::Field& field) {
   switch (type.id()) {
     case arrow::Type::LIST: {
       const auto& element = *static_cast<const arrow::ListType&>(type).value_field();
-      return {{"type", "array"}, {"elementType", TypeToJson(element)}, {"containsNull", element.nullable()}};
+      return {{"type", "array"},
+              {"elementType", TypeToJson(element)},
+              {"containsNull", element.nullable()}};
     }
     case arrow::Type::MAP: {
       const auto& m = static_cast<const arrow::MapType&>(type);
@@ -25,7 +27,9 @@ json TypeToJson(const arrow::Field& field) {
     case arrow::Type::STRUCT: {
       json fields = json::array();
       for (const auto& f : type.fields()) {
-        fields.push_back({{"name", f->name()}, {"type", TypeToJson(*f)}, {"nullable", f->nullable()},
+        fields.push_back({{"name", f->name()},
+                          {"type", TypeToJson(*f)},
+                          {"nullable", f->nullable()},
                           {"metadata", json::object()}});
       }
       return {{"type", "struct"}, {"fields", std::move(fields)}};
@@ -68,18 +72,22 @@ Result<FieldPtr> FieldFromTypeJson(const std::string& name, const json& type, bo
     return arrow::field(name, *t, nullable);
   }
   if (!type.is_object() || !type.contains("type")) {
-    return Status::Invalid("schema JSON at '{}': a type must be a name or an object with 'type'", path);
+    return Status::Invalid("schema JSON at '{}': a type must be a name or an object with 'type'",
+                           path);
   }
   std::string kind = type["type"].is_string() ? type["type"].get<std::string>() : "";
   if (kind == "array") {
-    LF_ASSIGN_OR_RETURN(auto element, FieldFromTypeJson("element", type.value("elementType", json()),
-                                                        type.value("containsNull", true), path + "[]"));
+    LF_ASSIGN_OR_RETURN(auto element,
+                        FieldFromTypeJson("element", type.value("elementType", json()),
+                                          type.value("containsNull", true), path + "[]"));
     return arrow::field(name, arrow::list(element), nullable);
   }
   if (kind == "map") {
-    LF_ASSIGN_OR_RETURN(auto key, FieldFromTypeJson("key", type.value("keyType", json()), false, path + ".key"));
-    LF_ASSIGN_OR_RETURN(auto value, FieldFromTypeJson("value", type.value("valueType", json()),
-                                                      type.value("valueContainsNull", true), path + ".value"));
+    LF_ASSIGN_OR_RETURN(
+        auto key, FieldFromTypeJson("key", type.value("keyType", json()), false, path + ".key"));
+    LF_ASSIGN_OR_RETURN(auto value,
+                        FieldFromTypeJson("value", type.value("valueType", json()),
+                                          type.value("valueContainsNull", true), path + ".value"));
     return arrow::field(name, std::make_shared<arrow::MapType>(key, value), nullable);
   }
   if (kind == "struct") {
@@ -97,7 +105,8 @@ json SchemaToSparkJson(const arrow::Schema& schema) {
 
 Result<SchemaPtr> SchemaFromSparkJson(const json& j) {
   if (!j.is_object() || j.value("type", "") != "struct") {
-    return Status::Invalid("schema JSON: the top level must be {{\"type\": \"struct\", \"fields\": [...]}}");
+    return Status::Invalid(
+        "schema JSON: the top level must be {{\"type\": \"struct\", \"fields\": [...]}}");
   }
   LF_ASSIGN_OR_RETURN(auto fields, StructFields(j, ""));
   auto schema = arrow::schema(std::move(fields));

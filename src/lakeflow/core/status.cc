@@ -5,13 +5,20 @@ namespace lakeflow {
 namespace {
 const char* CodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid argument";
-    case StatusCode::kNotFound: return "not found";
-    case StatusCode::kConversion: return "conversion error";
-    case StatusCode::kSource: return "source error";
-    case StatusCode::kIO: return "I/O error";
-    case StatusCode::kInternal: return "internal error";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid argument";
+    case StatusCode::kNotFound:
+      return "not found";
+    case StatusCode::kConversion:
+      return "conversion error";
+    case StatusCode::kSource:
+      return "source error";
+    case StatusCode::kIO:
+      return "I/O error";
+    case StatusCode::kInternal:
+      return "internal error";
   }
   return "error";
 }

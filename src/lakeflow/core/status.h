@@ -78,7 +78,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -105,10 +105,10 @@ class [[nodiscard]] Result {
 #define LF_CONCAT_INNER(a, b) a##b
 #define LF_CONCAT(a, b) LF_CONCAT_INNER(a, b)
 
-#define LF_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
-    ::lakeflow::Status _lf_st = (expr);             \
-    if (!_lf_st.ok()) return _lf_st;                \
+#define LF_RETURN_IF_ERROR(expr)        \
+  do {                                  \
+    ::lakeflow::Status _lf_st = (expr); \
+    if (!_lf_st.ok()) return _lf_st;    \
   } while (0)
 
 #define LF_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \
@@ -120,14 +120,14 @@ class [[nodiscard]] Result {
   LF_ASSIGN_OR_RETURN_IMPL(LF_CONCAT(_lf_result_, __LINE__), lhs, rexpr)
 
 // Arrow calls report arrow::Status; these carry them into ours.
-#define LF_RETURN_IF_ARROW_ERROR(expr)                                          \
-  do {                                                                          \
-    ::arrow::Status _lf_ast = (expr);                                           \
+#define LF_RETURN_IF_ARROW_ERROR(expr)                                                       \
+  do {                                                                                       \
+    ::arrow::Status _lf_ast = (expr);                                                        \
     if (!_lf_ast.ok()) return ::lakeflow::Status::Internal("arrow: {}", _lf_ast.ToString()); \
   } while (0)
 
-#define LF_ASSIGN_OR_RETURN_ARROW_IMPL(tmp, lhs, rexpr)                                  \
-  auto tmp = (rexpr);                                                                    \
+#define LF_ASSIGN_OR_RETURN_ARROW_IMPL(tmp, lhs, rexpr)                                     \
+  auto tmp = (rexpr);                                                                       \
   if (!tmp.ok()) return ::lakeflow::Status::Internal("arrow: {}", tmp.status().ToString()); \
   lhs = std::move(tmp).ValueUnsafe()
 

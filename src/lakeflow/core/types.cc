@@ -36,8 +36,8 @@ Result<TypePtr> ParseDecimal(std::string_view name) {
                 : parse(name.substr(open + 1, comma - open - 1), &precision) &&
                       parse(name.substr(comma + 1, close - comma - 1), &scale);
   if (!ok || precision < 1 || precision > 38 || scale < 0 || scale > precision) {
-    return Status::Invalid("bad decimal type '{}': precision must be 1..38 and 0 <= scale <= precision",
-                           name);
+    return Status::Invalid(
+        "bad decimal type '{}': precision must be 1..38 and 0 <= scale <= precision", name);
   }
   return arrow::decimal128(precision, scale);
 }
@@ -58,7 +58,8 @@ bool IsVariant(const arrow::Field& field) {
 
 Result<TypePtr> PrimitiveTypeFromSparkName(std::string_view raw) {
   std::string name = Lower(raw);
-  if (name == "string" || name.starts_with("varchar") || name.starts_with("char")) return arrow::utf8();
+  if (name == "string" || name.starts_with("varchar") || name.starts_with("char"))
+    return arrow::utf8();
   if (name == "byte" || name == "tinyint") return arrow::int8();
   if (name == "short" || name == "smallint") return arrow::int16();
   if (name == "int" || name == "integer") return arrow::int32();
@@ -67,7 +68,8 @@ Result<TypePtr> PrimitiveTypeFromSparkName(std::string_view raw) {
   if (name == "double") return arrow::float64();
   if (name == "boolean" || name == "bool") return arrow::boolean();
   if (name == "date") return arrow::date32();
-  if (name == "timestamp" || name == "timestamp_ltz") return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
+  if (name == "timestamp" || name == "timestamp_ltz")
+    return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
   if (name == "timestamp_ntz") return arrow::timestamp(arrow::TimeUnit::MICRO);
   if (name == "binary") return arrow::binary();
   if (name.starts_with("decimal") || name.starts_with("dec") || name.starts_with("numeric")) {
@@ -78,16 +80,26 @@ Result<TypePtr> PrimitiveTypeFromSparkName(std::string_view raw) {
 
 Result<std::string> SparkTypeName(const arrow::DataType& type) {
   switch (type.id()) {
-    case arrow::Type::STRING: return std::string("string");
-    case arrow::Type::INT8: return std::string("byte");
-    case arrow::Type::INT16: return std::string("short");
-    case arrow::Type::INT32: return std::string("integer");
-    case arrow::Type::INT64: return std::string("long");
-    case arrow::Type::FLOAT: return std::string("float");
-    case arrow::Type::DOUBLE: return std::string("double");
-    case arrow::Type::BOOL: return std::string("boolean");
-    case arrow::Type::DATE32: return std::string("date");
-    case arrow::Type::BINARY: return std::string("binary");
+    case arrow::Type::STRING:
+      return std::string("string");
+    case arrow::Type::INT8:
+      return std::string("byte");
+    case arrow::Type::INT16:
+      return std::string("short");
+    case arrow::Type::INT32:
+      return std::string("integer");
+    case arrow::Type::INT64:
+      return std::string("long");
+    case arrow::Type::FLOAT:
+      return std::string("float");
+    case arrow::Type::DOUBLE:
+      return std::string("double");
+    case arrow::Type::BOOL:
+      return std::string("boolean");
+    case arrow::Type::DATE32:
+      return std::string("date");
+    case arrow::Type::BINARY:
+      return std::string("binary");
     case arrow::Type::TIMESTAMP: {
       const auto& ts = static_cast<const arrow::TimestampType&>(type);
       return std::string(ts.timezone().empty() ? "timestamp_ntz" : "timestamp");
@@ -96,10 +108,14 @@ Result<std::string> SparkTypeName(const arrow::DataType& type) {
       const auto& d = static_cast<const arrow::Decimal128Type&>(type);
       return fmt::format("decimal({},{})", d.precision(), d.scale());
     }
-    case arrow::Type::LIST: return std::string("array");
-    case arrow::Type::MAP: return std::string("map");
-    case arrow::Type::STRUCT: return std::string("struct");
-    default: return Status::Invalid("Arrow type {} has no Spark equivalent", type.ToString());
+    case arrow::Type::LIST:
+      return std::string("array");
+    case arrow::Type::MAP:
+      return std::string("map");
+    case arrow::Type::STRUCT:
+      return std::string("struct");
+    default:
+      return Status::Invalid("Arrow type {} has no Spark equivalent", type.ToString());
   }
 }
 
@@ -108,10 +124,12 @@ std::string SparkTypeString(const arrow::Field& field) {
   const auto& type = *field.type();
   switch (type.id()) {
     case arrow::Type::LIST:
-      return "array<" + SparkTypeString(*static_cast<const arrow::ListType&>(type).value_field()) + ">";
+      return "array<" + SparkTypeString(*static_cast<const arrow::ListType&>(type).value_field()) +
+             ">";
     case arrow::Type::MAP: {
       const auto& m = static_cast<const arrow::MapType&>(type);
-      return "map<" + SparkTypeString(*m.key_field()) + "," + SparkTypeString(*m.item_field()) + ">";
+      return "map<" + SparkTypeString(*m.key_field()) + "," + SparkTypeString(*m.item_field()) +
+             ">";
     }
     case arrow::Type::STRUCT: {
       std::string out = "struct<";

@@ -17,8 +17,9 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents)
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot write {}: {}", tmp, std::strerror(errno));
-  bool ok = ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
+      ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
@@ -41,9 +42,10 @@ Result<Json> ReadJsonFile(const std::string& path) {
   LF_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
   auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    return Status::IOError("checkpoint file {} is corrupt (not a JSON object); delete the checkpoint "
-                           "directory to start the stream over",
-                           path);
+    return Status::IOError(
+        "checkpoint file {} is corrupt (not a JSON object); delete the checkpoint "
+        "directory to start the stream over",
+        path);
   }
   return j;
 }
@@ -79,8 +81,9 @@ Result<Checkpoint> Checkpoint::Open(const std::string& dir, const Json& identity
   }
   LF_ASSIGN_OR_RETURN(Json existing, ReadJsonFile(meta));
   if (existing != identity) {
-    return Status::Invalid("checkpoint {} belongs to another stream ({}), not {}; use a new checkpoint directory",
-                           dir, existing.dump(), identity.dump());
+    return Status::Invalid(
+        "checkpoint {} belongs to another stream ({}), not {}; use a new checkpoint directory", dir,
+        existing.dump(), identity.dump());
   }
   return Checkpoint(dir);
 }
@@ -92,9 +95,10 @@ Result<std::optional<PlannedBatch>> Checkpoint::LastPlanned() const {
   LF_ASSIGN_OR_RETURN(Json j, ReadJsonFile(path));
   if (!j.contains("start") || !j.contains("end") || !j.value("batch", Json()).is_number_integer() ||
       j["batch"].get<int64_t>() != id) {
-    return Status::IOError("checkpoint file {} is corrupt (needs batch, start and end); delete the checkpoint "
-                           "directory to start the stream over",
-                           path);
+    return Status::IOError(
+        "checkpoint file {} is corrupt (needs batch, start and end); delete the checkpoint "
+        "directory to start the stream over",
+        path);
   }
   PlannedBatch batch;
   batch.id = id;
@@ -119,7 +123,8 @@ Status Checkpoint::WritePlanned(const PlannedBatch& batch) {
 }
 
 Status Checkpoint::WriteCommit(int64_t id) {
-  return WriteFileAtomically(fmt::format("{}/commits/{}", dir_, id), Json{{"batch", id}}.dump() + "\n");
+  return WriteFileAtomically(fmt::format("{}/commits/{}", dir_, id),
+                             Json{{"batch", id}}.dump() + "\n");
 }
 
 void Checkpoint::Prune(int64_t last_id, int64_t keep) {

@@ -20,7 +20,8 @@ Status CheckAllowed(const Connection& connection, const Options& read_options) {
       std::string list;
       for (const auto& a : connection.allowed_options) list += (list.empty() ? "" : ", ") + a;
       return Status::Invalid(
-          "option '{}' is not allowed by connection '{}' (allowed beyond the defaults: {}); add it with "
+          "option '{}' is not allowed by connection '{}' (allowed beyond the defaults: {}); add it "
+          "with "
           "--allow when creating the connection",
           key, connection.name, list.empty() ? "none" : list);
     }
@@ -28,8 +29,8 @@ Status CheckAllowed(const Connection& connection, const Options& read_options) {
   return Status::OK();
 }
 
-Result<std::shared_ptr<arrow::RecordBatch>> StringColumnsBatch(const SchemaPtr& schema,
-                                                               const std::vector<std::vector<std::optional<std::string>>>& columns) {
+Result<std::shared_ptr<arrow::RecordBatch>> StringColumnsBatch(
+    const SchemaPtr& schema, const std::vector<std::vector<std::optional<std::string>>>& columns) {
   std::vector<std::shared_ptr<arrow::Array>> arrays;
   for (const auto& column : columns) {
     arrow::StringBuilder builder;
@@ -61,30 +62,36 @@ class DecoratingIterator : public BatchIterator {
 
 }  // namespace
 
-std::unique_ptr<BatchIterator> DataSource::MakeDecoratingIterator(std::unique_ptr<BatchIterator> inner) const {
+std::unique_ptr<BatchIterator> DataSource::MakeDecoratingIterator(
+    std::unique_ptr<BatchIterator> inner) const {
   return std::make_unique<DecoratingIterator>(this, std::move(inner));
 }
 
 SchemaPtr DataSource::MetadataSchema() {
-  return arrow::schema({arrow::field("tableName", arrow::utf8(), false),
-                        arrow::field("primary_keys", arrow::list(arrow::field("element", arrow::utf8()))),
-                        arrow::field("cursor_field", arrow::utf8()),
-                        arrow::field("ingestion_type", arrow::utf8())});
+  return arrow::schema(
+      {arrow::field("tableName", arrow::utf8(), false),
+       arrow::field("primary_keys", arrow::list(arrow::field("element", arrow::utf8()))),
+       arrow::field("cursor_field", arrow::utf8()), arrow::field("ingestion_type", arrow::utf8())});
 }
 
 SchemaPtr DataSource::TableListSchema() {
-  return arrow::schema({arrow::field("table_schema", arrow::utf8()), arrow::field("table_name", arrow::utf8())});
+  return arrow::schema(
+      {arrow::field("table_schema", arrow::utf8()), arrow::field("table_name", arrow::utf8())});
 }
 
-SchemaPtr DataSource::NamespacesSchema() { return arrow::schema({arrow::field("namespace", arrow::utf8())}); }
+SchemaPtr DataSource::NamespacesSchema() {
+  return arrow::schema({arrow::field("namespace", arrow::utf8())});
+}
 
-Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options, const OpenOptions& open) {
+Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options,
+                                                     const OpenOptions& open) {
   const ConnectorRegistry& registry = open.registry ? *open.registry : ConnectorRegistry::Global();
   std::unique_ptr<DataSource> ds(new DataSource());
   ds->batch_rows_ = open.batch_rows;
   Options options;
   if (auto name = read_options.Get(kConnectionOption)) {
-    if (!open.store) return Status::Invalid("option databricks.connection needs a connection store");
+    if (!open.store)
+      return Status::Invalid("option databricks.connection needs a connection store");
     LF_ASSIGN_OR_RETURN(Connection connection, open.store->Get(*name));
     LF_RETURN_IF_ERROR(CheckAllowed(connection, read_options));
     ds->source_ = connection.source;
@@ -92,13 +99,16 @@ Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options
   } else if (open.source) {
     ds->source_ = *open.source;
   } else {
-    return Status::Invalid("no source: name a connection (databricks.connection / --connection) or a source (--source)");
+    return Status::Invalid(
+        "no source: name a connection (databricks.connection / --connection) or a source "
+        "(--source)");
   }
   for (const auto& [k, v] : read_options) {
     if (!EqualsIgnoreCase(k, kConnectionOption)) options.Set(k, v);
   }
   LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, registry.Find(ds->source_));
-  LF_ASSIGN_OR_RETURN(Options resolved, ResolveOptions(options, info->secret_options, &ds->redactor_));
+  LF_ASSIGN_OR_RETURN(Options resolved,
+                      ResolveOptions(options, info->secret_options, &ds->redactor_));
   auto request = ParseReadRequest(resolved);
   if (!request.ok()) return ds->Decorate(request.status());
   ds->request_ = std::move(request).value();
@@ -143,10 +153,14 @@ Status DataSource::CheckTableExists(const std::string& table) {
 
 Result<SchemaPtr> DataSource::Schema() {
   switch (request_.kind) {
-    case ReadRequest::Kind::kMetadata: return MetadataSchema();
-    case ReadRequest::Kind::kTableList: return TableListSchema();
-    case ReadRequest::Kind::kNamespaces: return NamespacesSchema();
-    case ReadRequest::Kind::kTable: break;
+    case ReadRequest::Kind::kMetadata:
+      return MetadataSchema();
+    case ReadRequest::Kind::kTableList:
+      return TableListSchema();
+    case ReadRequest::Kind::kNamespaces:
+      return NamespacesSchema();
+    case ReadRequest::Kind::kTable:
+      break;
   }
   if (table_schema_) return table_schema_;
   LF_RETURN_IF_ERROR(CheckTableExists(request_.table));
@@ -158,10 +172,14 @@ Result<SchemaPtr> DataSource::Schema() {
 
 Result<std::unique_ptr<BatchIterator>> DataSource::ReadAll() {
   switch (request_.kind) {
-    case ReadRequest::Kind::kMetadata: return ReadMetadata();
-    case ReadRequest::Kind::kTableList: return ReadTableList();
-    case ReadRequest::Kind::kNamespaces: return ReadNamespaces();
-    case ReadRequest::Kind::kTable: return ReadTable();
+    case ReadRequest::Kind::kMetadata:
+      return ReadMetadata();
+    case ReadRequest::Kind::kTableList:
+      return ReadTableList();
+    case ReadRequest::Kind::kNamespaces:
+      return ReadNamespaces();
+    case ReadRequest::Kind::kTable:
+      return ReadTable();
   }
   return Status::Internal("unknown read kind");
 }
@@ -185,7 +203,8 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadMetadata() {
     LF_RETURN_IF_ARROW_ERROR(names.Append(table));
     LF_RETURN_IF_ARROW_ERROR(keys.Append());
     for (const auto& k : metadata->primary_keys) LF_RETURN_IF_ARROW_ERROR(keys_values->Append(k));
-    LF_RETURN_IF_ARROW_ERROR(metadata->cursor_field ? cursors.Append(*metadata->cursor_field) : cursors.AppendNull());
+    LF_RETURN_IF_ARROW_ERROR(metadata->cursor_field ? cursors.Append(*metadata->cursor_field)
+                                                    : cursors.AppendNull());
     LF_RETURN_IF_ARROW_ERROR(types.Append(IngestionTypeName(metadata->ingestion_type)));
   }
   std::shared_ptr<arrow::Array> a, b, c, d;
@@ -236,7 +255,8 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadNamespaces() {
 
 Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
   if (request_.delete_flow) {
-    return Decorate(Status::Invalid("isDeleteFlow=true is a streaming read: use readStream (lakeflow stream)"));
+    return Decorate(
+        Status::Invalid("isDeleteFlow=true is a streaming read: use readStream (lakeflow stream)"));
   }
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
   Options table_options = request_.OptionsFor(request_.table);
@@ -248,14 +268,18 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
     if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_partitions"));
     auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
     auto next = std::make_shared<size_t>(0);
-    return ChainBatchIterators(schema, [this, partitioned, list, next, schema, table,
-                                        table_options]() -> Result<std::unique_ptr<BatchIterator>> {
-      if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
-      const Json& partition = (*list)[(*next)++];
-      auto records = partitioned->read_partition(table, partition, table_options);
-      if (!records.ok()) return Decorate(records.status().WithContext("read_partition " + partition.dump()));
-      return MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
-    });
+    return ChainBatchIterators(
+        schema,
+        [this, partitioned, list, next, schema, table,
+         table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+          if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
+          const Json& partition = (*list)[(*next)++];
+          auto records = partitioned->read_partition(table, partition, table_options);
+          if (!records.ok())
+            return Decorate(records.status().WithContext("read_partition " + partition.dump()));
+          return MakeDecoratingIterator(
+              MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+        });
   }
 
   // Follow offsets until they stop moving. A call whose end equals its start
@@ -267,20 +291,23 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
     bool done = false;
   };
   auto state = std::make_shared<State>();
-  return ChainBatchIterators(schema, [this, state, schema, table, table_options]() -> Result<std::unique_ptr<BatchIterator>> {
-    if (state->done) return std::unique_ptr<BatchIterator>();
-    auto read = connector_->read_table(table, state->start, table_options);
-    if (!read.ok()) return Decorate(read.status().WithContext("read_table"));
-    bool caught_up = !state->first && OffsetsEqual(read->end, state->start);
-    state->first = false;
-    if (caught_up) {
-      state->done = true;
-      return std::unique_ptr<BatchIterator>();
-    }
-    if (!read->end) state->done = true;  // no offset: the whole table came at once
-    state->start = read->end;
-    return MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
-  });
+  return ChainBatchIterators(
+      schema,
+      [this, state, schema, table, table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+        if (state->done) return std::unique_ptr<BatchIterator>();
+        auto read = connector_->read_table(table, state->start, table_options);
+        if (!read.ok()) return Decorate(read.status().WithContext("read_table"));
+        bool caught_up = !state->first && OffsetsEqual(read->end, state->start);
+        state->first = false;
+        if (caught_up) {
+          state->done = true;
+          return std::unique_ptr<BatchIterator>();
+        }
+        if (!read->end) state->done = true;  // no offset: the whole table came at once
+        state->start = read->end;
+        return MakeDecoratingIterator(
+            MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+      });
 }
 
 Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
@@ -298,25 +325,30 @@ Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
     if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_stream_partitions"));
     auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
     auto next = std::make_shared<size_t>(0);
-    out.batches = ChainBatchIterators(schema, [this, partitioned, list, next, schema, table,
-                                               table_options]() -> Result<std::unique_ptr<BatchIterator>> {
-      if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
-      const Json& partition = (*list)[(*next)++];
-      auto records = partitioned->read_stream_partition(table, partition, table_options);
-      if (!records.ok()) return Decorate(records.status().WithContext("read_stream_partition"));
-      return MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
-    });
+    out.batches = ChainBatchIterators(
+        schema,
+        [this, partitioned, list, next, schema, table,
+         table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+          if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
+          const Json& partition = (*list)[(*next)++];
+          auto records = partitioned->read_stream_partition(table, partition, table_options);
+          if (!records.ok()) return Decorate(records.status().WithContext("read_stream_partition"));
+          return MakeDecoratingIterator(
+              MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+        });
     return out;
   }
 
   auto read = request_.delete_flow ? connector_->read_table_deletes(table, start, table_options)
                                    : connector_->read_table(table, start, table_options);
   if (!read.ok()) {
-    return Decorate(read.status().WithContext(request_.delete_flow ? "read_table_deletes" : "read_table"));
+    return Decorate(
+        read.status().WithContext(request_.delete_flow ? "read_table_deletes" : "read_table"));
   }
   MicroBatchRead out{read->end, MakeBatchIterator(schema, {})};
   if (!OffsetsEqual(read->end, start)) {
-    out.batches = MakeDecoratingIterator(MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+    out.batches = MakeDecoratingIterator(
+        MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
   }
   return out;
 }

@@ -27,10 +27,10 @@
 namespace lakeflow {
 
 struct OpenOptions {
-  const ConnectionStore* store = nullptr;        // for databricks.connection
-  const ConnectorRegistry* registry = nullptr;   // defaults to the global one
-  std::optional<std::string> source;             // the source when no connection is named
-  int64_t batch_rows = 8192;                     // rows per converted Arrow batch
+  const ConnectionStore* store = nullptr;       // for databricks.connection
+  const ConnectorRegistry* registry = nullptr;  // defaults to the global one
+  std::optional<std::string> source;            // the source when no connection is named
+  int64_t batch_rows = 8192;                    // rows per converted Arrow batch
 };
 
 // One micro-batch of a stream: its records and the offset after them.
@@ -41,7 +41,8 @@ struct MicroBatchRead {
 
 class DataSource {
  public:
-  static Result<std::unique_ptr<DataSource>> Open(const Options& read_options, const OpenOptions& open);
+  static Result<std::unique_ptr<DataSource>> Open(const Options& read_options,
+                                                  const OpenOptions& open);
 
   const ReadRequest& request() const { return request_; }
   const std::string& source_name() const { return source_; }

@@ -20,7 +20,8 @@ Result<std::vector<std::string>> ParseTableList(const std::string& text) {
     }
     for (const auto& v : j) {
       if (!v.is_string() || v.get<std::string>().empty()) {
-        return Status::Invalid("option tableNameList: every entry must be a non-empty string, got {}", v.dump());
+        return Status::Invalid(
+            "option tableNameList: every entry must be a non-empty string, got {}", v.dump());
       }
       out.push_back(v.get<std::string>());
     }
@@ -43,7 +44,8 @@ Result<std::vector<std::string>> ParseTableList(const std::string& text) {
 Result<std::map<std::string, Options>> ParseTableConfigs(const std::string& text) {
   auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    return Status::Invalid("option tableConfigs: must be a JSON object of table -> {{option: value}}");
+    return Status::Invalid(
+        "option tableConfigs: must be a JSON object of table -> {{option: value}}");
   }
   std::map<std::string, Options> out;
   for (const auto& [table, config] : j.items()) {
@@ -69,8 +71,8 @@ Result<std::map<std::string, Options>> ParseTableConfigs(const std::string& text
 }  // namespace
 
 bool IsReservedOption(std::string_view key) {
-  for (const char* reserved : {kConnectionOption, kTableNameOption, kTableNameListOption, kTableConfigsOption,
-                               kIsDeleteFlowOption}) {
+  for (const char* reserved : {kConnectionOption, kTableNameOption, kTableNameListOption,
+                               kTableConfigsOption, kIsDeleteFlowOption}) {
     if (EqualsIgnoreCase(key, reserved)) return true;
   }
   return false;
@@ -87,8 +89,9 @@ Result<ReadRequest> ParseReadRequest(const Options& read_options) {
   ReadRequest request;
   auto table = read_options.Get(kTableNameOption);
   if (!table || Trim(*table).empty()) {
-    return Status::Invalid("missing option tableName: name the table to read, or _lakeflow_metadata / "
-                           "_lakeflow_table_list");
+    return Status::Invalid(
+        "missing option tableName: name the table to read, or _lakeflow_metadata / "
+        "_lakeflow_table_list");
   }
   request.table = Trim(*table);
   if (request.table == kMetadataTable || request.table == kCommunityMetadataTable) {

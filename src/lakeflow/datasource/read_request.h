@@ -28,11 +28,11 @@ struct ReadRequest {
   enum class Kind { kMetadata, kTableList, kNamespaces, kTable };
 
   Kind kind = Kind::kTable;
-  std::string table;                     // the tableName option
-  bool delete_flow = false;              // isDeleteFlow=true
-  std::vector<std::string> table_list;   // tableNameList: "a,b" or ["a","b"]
+  std::string table;                             // the tableName option
+  bool delete_flow = false;                      // isDeleteFlow=true
+  std::vector<std::string> table_list;           // tableNameList: "a,b" or ["a","b"]
   std::map<std::string, Options> table_configs;  // tableConfigs: {"a": {"k": "v"}}
-  Options table_options;                 // every other read option
+  Options table_options;                         // every other read option
 
   // Options for one table: the read's own options, then its tableConfigs entry.
   Options OptionsFor(const std::string& table) const;

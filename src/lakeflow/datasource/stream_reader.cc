@@ -24,7 +24,9 @@ class CountingIterator : public BatchIterator {
 };
 
 // The first stream read starts from the empty object, as in the template.
-Offset InitialOffset() { return Offset(Json::object()); }
+Offset InitialOffset() {
+  return Offset(Json::object());
+}
 
 }  // namespace
 
@@ -36,12 +38,17 @@ Result<Trigger> Trigger::Parse(std::string_view text) {
     int64_t n = 0;
     auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), n);
     std::string_view unit(p, spec.data() + spec.size() - p);
-    int64_t ms_per_unit = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
+    int64_t ms_per_unit = unit == "ms"  ? 1
+                          : unit == "s" ? 1000
+                          : unit == "m" ? 60000
+                          : unit == "h" ? 3600000
+                                        : 0;
     if (ec == std::errc() && n > 0 && ms_per_unit > 0) {
       return Trigger{Kind::kInterval, std::chrono::milliseconds(n * ms_per_unit)};
     }
   }
-  return Status::Invalid("bad trigger '{}': expected available-now, once or interval:<n><ms|s|m|h>", text);
+  return Status::Invalid("bad trigger '{}': expected available-now, once or interval:<n><ms|s|m|h>",
+                         text);
 }
 
 Json StreamReader::Identity(const DataSource& source) {

@@ -47,18 +47,21 @@ struct StreamProgress {
 
 class StreamReader {
  public:
-  StreamReader(DataSource* source, Checkpoint checkpoint) : source_(source), checkpoint_(std::move(checkpoint)) {}
+  StreamReader(DataSource* source, Checkpoint checkpoint)
+      : source_(source), checkpoint_(std::move(checkpoint)) {}
 
   // The identity a checkpoint records for this read: source, table and flow.
   static Json Identity(const DataSource& source);
 
   // Runs micro-batches until the trigger is satisfied or `stop` turns true
   // (checked between batches and while waiting for the next interval).
-  Result<StreamProgress> Run(const Trigger& trigger, MicroBatchSink* sink, const std::atomic<bool>* stop);
+  Result<StreamProgress> Run(const Trigger& trigger, MicroBatchSink* sink,
+                             const std::atomic<bool>* stop);
 
  private:
   // Runs one micro-batch from `start`; returns false when caught up.
-  Result<bool> RunOne(int64_t id, const Offset& start, MicroBatchSink* sink, StreamProgress* progress);
+  Result<bool> RunOne(int64_t id, const Offset& start, MicroBatchSink* sink,
+                      StreamProgress* progress);
 
   DataSource* source_;
   Checkpoint checkpoint_;
