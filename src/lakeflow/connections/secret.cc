@@ -1,5 +1,6 @@
 #include "lakeflow/connections/secret.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -39,7 +40,10 @@ Result<std::string> ResolveSecretReference(std::string_view option, const std::s
 void Redactor::Add(std::string secret) {
   // Very short values would scrub innocent text; they are poor secrets anyway.
   if (secret.size() < 4) return;
-  secrets_.push_back(std::move(secret));
+  // Longest first, so a secret that begins another is not replaced inside it.
+  auto at = std::find_if(secrets_.begin(), secrets_.end(),
+                         [&](const std::string& s) { return s.size() < secret.size(); });
+  secrets_.insert(at, std::move(secret));
 }
 
 std::string Redactor::Apply(std::string text) const {

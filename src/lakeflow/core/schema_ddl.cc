@@ -8,6 +8,7 @@
 //            | primitive ["(" int ["," int] ")"]
 #include <cctype>
 
+#include "lakeflow/core/options.h"
 #include "lakeflow/core/schema.h"
 
 namespace lakeflow {
@@ -23,15 +24,21 @@ class DdlParser {
     SkipSpace();
     if (AtEnd()) return Error("an empty schema");
     while (true) {
+      SkipSpace();
+      size_t start = pos_;
       LF_ASSIGN_OR_RETURN(auto field, Column());
+      for (const auto& f : fields) {
+        if (EqualsIgnoreCase(f->name(), field->name())) {
+          return Status::Invalid("bad DDL at position {}: duplicate column '{}' in \"{}\"", start,
+                                 field->name(), text_);
+        }
+      }
       fields.push_back(std::move(field));
       SkipSpace();
       if (AtEnd()) break;
       if (!Consume(',')) return Error("',' between columns");
     }
-    auto schema = arrow::schema(std::move(fields));
-    LF_RETURN_IF_ERROR(CheckNoDuplicateFields(*schema));
-    return schema;
+    return arrow::schema(std::move(fields));
   }
 
   Result<TypePtr> SingleType() {

@@ -58,8 +58,10 @@ bool IsVariant(const arrow::Field& field) {
 
 Result<TypePtr> PrimitiveTypeFromSparkName(std::string_view raw) {
   std::string name = Lower(raw);
-  if (name == "string" || name.starts_with("varchar") || name.starts_with("char"))
-    return arrow::utf8();
+  // The name before any "(n)" / "(p,s)" arguments, compared exactly.
+  std::string base = name.substr(0, name.find('('));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  if (name == "string" || base == "varchar" || base == "char") return arrow::utf8();
   if (name == "byte" || name == "tinyint") return arrow::int8();
   if (name == "short" || name == "smallint") return arrow::int16();
   if (name == "int" || name == "integer") return arrow::int32();
@@ -72,7 +74,7 @@ Result<TypePtr> PrimitiveTypeFromSparkName(std::string_view raw) {
     return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
   if (name == "timestamp_ntz") return arrow::timestamp(arrow::TimeUnit::MICRO);
   if (name == "binary") return arrow::binary();
-  if (name.starts_with("decimal") || name.starts_with("dec") || name.starts_with("numeric")) {
+  if (base == "decimal" || base == "dec" || base == "numeric") {
     return ParseDecimal(name);
   }
   return Status::Invalid("unknown Spark type '{}'", raw);

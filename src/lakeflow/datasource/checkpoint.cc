@@ -102,8 +102,16 @@ Result<std::optional<PlannedBatch>> Checkpoint::LastPlanned() const {
   }
   PlannedBatch batch;
   batch.id = id;
-  LF_ASSIGN_OR_RETURN(batch.start, OffsetFromString(j["start"].dump(), path));
-  LF_ASSIGN_OR_RETURN(batch.end, OffsetFromString(j["end"].dump(), path));
+  auto start = OffsetFromString(j["start"].dump(), path);
+  auto end = OffsetFromString(j["end"].dump(), path);
+  if (!start.ok() || !end.ok()) {
+    return Status::IOError(
+        "checkpoint file {} is corrupt (offsets must be JSON objects); delete the checkpoint "
+        "directory to start the stream over",
+        path);
+  }
+  batch.start = std::move(start).value();
+  batch.end = std::move(end).value();
   return std::optional<PlannedBatch>(std::move(batch));
 }
 

@@ -43,11 +43,14 @@ Result<Trigger> Trigger::Parse(std::string_view text) {
                           : unit == "m" ? 60000
                           : unit == "h" ? 3600000
                                         : 0;
-    if (ec == std::errc() && n > 0 && ms_per_unit > 0) {
+    // Up to a week: longer waits are surely a typo, and they would overflow the clock.
+    constexpr int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
+    if (ec == std::errc() && n > 0 && ms_per_unit > 0 && n <= kMaxMs / ms_per_unit) {
       return Trigger{Kind::kInterval, std::chrono::milliseconds(n * ms_per_unit)};
     }
   }
-  return Status::Invalid("bad trigger '{}': expected available-now, once or interval:<n><ms|s|m|h>",
+  return Status::Invalid(
+      "bad trigger '{}': expected available-now, once or interval:<n><ms|s|m|h> of at most a week",
                          text);
 }
 
