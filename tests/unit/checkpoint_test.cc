@@ -6,6 +6,8 @@
 #include <fstream>
 #include <string>
 
+#include "testing/test_util.h"
+
 namespace lakeflow {
 namespace {
 
@@ -13,17 +15,6 @@ namespace fs = std::filesystem;
 
 class CheckpointTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lakeflow_ckpt_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
-    dir_ = root_ + "/stream";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-
   static Json Identity() {
     return {{"source", "test"}, {"table", "events"}, {"delete_flow", false}};
   }
@@ -38,8 +29,9 @@ class CheckpointTest : public ::testing::Test {
     std::ofstream(dir_ + "/" + relative) << text;
   }
 
-  std::string root_;
-  std::string dir_;
+  testing::TempDir tmp_{"lakeflow_ckpt"};
+  std::string root_ = tmp_.path();
+  std::string dir_ = root_ + "/stream";
 };
 
 TEST_F(CheckpointTest, OpenCreatesTheLayout) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/test_util.h"
+
 namespace lakeflow {
 namespace {
 
@@ -16,16 +18,6 @@ namespace fs = std::filesystem;
 
 class ConnectionStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lakeflow_conn_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    home_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(home_, ec);
-  }
-
   static Connection Github() {
     Connection c;
     c.name = "prod_github-2";
@@ -46,7 +38,8 @@ class ConnectionStoreTest : public ::testing::Test {
     return st.st_mode & 0777;
   }
 
-  std::string home_;
+  testing::TempDir tmp_{"lakeflow_conn"};
+  std::string home_ = tmp_.path();
 };
 
 TEST_F(ConnectionStoreTest, CreateThenGetRoundTrips) {

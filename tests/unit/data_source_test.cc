@@ -11,22 +11,18 @@
 
 #include "lakeflow/core/arrow_json.h"
 #include "testing/test_connector.h"
+#include "testing/test_util.h"
 
 namespace lakeflow {
 namespace {
 
 namespace fs = std::filesystem;
-using Batches = std::vector<std::shared_ptr<arrow::RecordBatch>>;
+using testing::Batches;
 using Strings = std::vector<std::string>;
 using Ids = std::vector<int64_t>;
 
 Result<Batches> Drain(BatchIterator* it) {
-  Batches out;
-  while (true) {
-    LF_ASSIGN_OR_RETURN(auto batch, it->Next());
-    if (!batch) return out;
-    out.push_back(std::move(batch));
-  }
+  return testing::DrainBatches(it);
 }
 
 Strings JsonRows(const Batches& batches) {

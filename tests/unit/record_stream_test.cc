@@ -9,11 +9,12 @@
 
 #include "lakeflow/connect/batch_iterator.h"
 #include "lakeflow/core/schema.h"
+#include "testing/test_util.h"
 
 namespace lakeflow {
 namespace {
 
-using Batches = std::vector<std::shared_ptr<arrow::RecordBatch>>;
+using testing::Batches;
 using Ids = std::vector<int64_t>;
 
 // A chunk as text, to compare streams: "lines:<bytes>", "doc:<pointer>:<bytes>"
@@ -52,12 +53,7 @@ std::shared_ptr<arrow::RecordBatch> ArrowBatch(const SchemaPtr& schema, std::str
 }
 
 Result<Batches> Drain(BatchIterator* it) {
-  Batches out;
-  while (true) {
-    LF_ASSIGN_OR_RETURN(auto batch, it->Next());
-    if (!batch) return out;
-    out.push_back(std::move(batch));
-  }
+  return testing::DrainBatches(it);
 }
 
 Ids IdsOf(const Batches& batches) {

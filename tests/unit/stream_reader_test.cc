@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "testing/test_connector.h"
+#include "testing/test_util.h"
 
 namespace lakeflow {
 namespace {
@@ -62,17 +63,7 @@ class RecordingSink : public MicroBatchSink {
 
 class StreamReaderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    lakeflow::testing::RegisterTestConnector(&registry_);
-    std::string tmpl = (fs::temp_directory_path() / "lakeflow_stream_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
-    checkpoint_dir_ = root_ + "/checkpoint";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
+  void SetUp() override { lakeflow::testing::RegisterTestConnector(&registry_); }
 
   std::unique_ptr<DataSource> OpenSource(const Options& options) {
     auto ds = DataSource::Open(
@@ -97,8 +88,9 @@ class StreamReaderTest : public ::testing::Test {
   }
 
   ConnectorRegistry registry_;
-  std::string root_;
-  std::string checkpoint_dir_;
+  testing::TempDir tmp_{"lakeflow_stream"};
+  std::string root_ = tmp_.path();
+  std::string checkpoint_dir_ = root_ + "/checkpoint";
 };
 
 using Batch = RecordingSink::Batch;

@@ -157,66 +157,50 @@ class TableWriter : public OutputWriter {
   std::vector<std::vector<std::string>> rows_;
 };
 
-class ParquetWriter : public OutputWriter {
+// A file written by an Arrow writer (Parquet's or IPC's, which share the
+// WriteRecordBatch/Close interface); failures name the file.
+template <typename Writer>
+class ArrowFileOutput : public OutputWriter {
  public:
-  static Result<std::unique_ptr<OutputWriter>> Make(const SchemaPtr& schema,
-                                                    const std::string& path) {
-    auto out = arrow::io::FileOutputStream::Open(path);
-    if (!out.ok()) return Status::IOError("cannot write {}: {}", path, out.status().message());
-    auto props =
-        parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
-    auto writer =
-        parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), *out, props);
-    if (!writer.ok())
-      return Status::IOError("cannot write {}: {}", path, writer.status().message());
-    return std::unique_ptr<OutputWriter>(new ParquetWriter(std::move(writer).ValueUnsafe(), path));
-  }
+  ArrowFileOutput(std::shared_ptr<Writer> writer, std::string path)
+      : writer_(std::move(writer)), path_(std::move(path)) {}
   Status Write(const arrow::RecordBatch& batch) override {
-    auto st = writer_->WriteRecordBatch(batch);
-    if (!st.ok()) return Status::IOError("cannot write {}: {}", path_, st.message());
-    return Status::OK();
+    return Check(writer_->WriteRecordBatch(batch));
   }
-  Status Finish() override {
-    auto st = writer_->Close();
-    if (!st.ok()) return Status::IOError("cannot write {}: {}", path_, st.message());
-    return Status::OK();
-  }
+  Status Finish() override { return Check(writer_->Close()); }
 
  private:
-  ParquetWriter(std::unique_ptr<parquet::arrow::FileWriter> writer, std::string path)
-      : writer_(std::move(writer)), path_(std::move(path)) {}
-  std::unique_ptr<parquet::arrow::FileWriter> writer_;
+  Status Check(const arrow::Status& st) const {
+    if (st.ok()) return Status::OK();
+    return Status::IOError("cannot write {}: {}", path_, st.message());
+  }
+  std::shared_ptr<Writer> writer_;
   std::string path_;
 };
 
-class ArrowFileWriter : public OutputWriter {
- public:
-  static Result<std::unique_ptr<OutputWriter>> Make(const SchemaPtr& schema,
-                                                    const std::string& path) {
-    auto out = arrow::io::FileOutputStream::Open(path);
-    if (!out.ok()) return Status::IOError("cannot write {}: {}", path, out.status().message());
-    auto writer = arrow::ipc::MakeFileWriter(*out, schema);
-    if (!writer.ok())
-      return Status::IOError("cannot write {}: {}", path, writer.status().message());
-    return std::unique_ptr<OutputWriter>(new ArrowFileWriter(*writer, path));
-  }
-  Status Write(const arrow::RecordBatch& batch) override {
-    auto st = writer_->WriteRecordBatch(batch);
-    if (!st.ok()) return Status::IOError("cannot write {}: {}", path_, st.message());
-    return Status::OK();
-  }
-  Status Finish() override {
-    auto st = writer_->Close();
-    if (!st.ok()) return Status::IOError("cannot write {}: {}", path_, st.message());
-    return Status::OK();
-  }
+Result<std::unique_ptr<OutputWriter>> MakeParquetOutput(const SchemaPtr& schema,
+                                                        const std::string& path) {
+  auto out = arrow::io::FileOutputStream::Open(path);
+  if (!out.ok()) return Status::IOError("cannot write {}: {}", path, out.status().message());
+  auto props =
+      parquet::WriterProperties::Builder().compression(parquet::Compression::SNAPPY)->build();
+  auto writer =
+      parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), *out, props);
+  if (!writer.ok()) return Status::IOError("cannot write {}: {}", path, writer.status().message());
+  std::shared_ptr<parquet::arrow::FileWriter> shared = std::move(writer).ValueUnsafe();
+  return std::unique_ptr<OutputWriter>(
+      new ArrowFileOutput<parquet::arrow::FileWriter>(shared, path));
+}
 
- private:
-  ArrowFileWriter(std::shared_ptr<arrow::ipc::RecordBatchWriter> writer, std::string path)
-      : writer_(std::move(writer)), path_(std::move(path)) {}
-  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
-  std::string path_;
-};
+Result<std::unique_ptr<OutputWriter>> MakeArrowOutput(const SchemaPtr& schema,
+                                                      const std::string& path) {
+  auto out = arrow::io::FileOutputStream::Open(path);
+  if (!out.ok()) return Status::IOError("cannot write {}: {}", path, out.status().message());
+  auto writer = arrow::ipc::MakeFileWriter(*out, schema);
+  if (!writer.ok()) return Status::IOError("cannot write {}: {}", path, writer.status().message());
+  return std::unique_ptr<OutputWriter>(
+      new ArrowFileOutput<arrow::ipc::RecordBatchWriter>(*writer, path));
+}
 
 }  // namespace
 
@@ -255,9 +239,9 @@ Result<std::unique_ptr<OutputWriter>> MakeOutputWriter(const OutputSpec& spec,
     case OutputSpec::Format::kTable:
       return std::unique_ptr<OutputWriter>(new TableWriter(schema, out));
     case OutputSpec::Format::kParquet:
-      return ParquetWriter::Make(schema, path.empty() ? spec.path : path);
+      return MakeParquetOutput(schema, path.empty() ? spec.path : path);
     case OutputSpec::Format::kArrow:
-      return ArrowFileWriter::Make(schema, path.empty() ? spec.path : path);
+      return MakeArrowOutput(schema, path.empty() ? spec.path : path);
   }
   return Status::Internal("unknown output format");
 }
