@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -47,7 +48,9 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 // Epoch seconds beyond this overflow int64 microseconds.
 constexpr int64_t kMaxEpochSeconds = 9'000'000'000'000;
 
-bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool IsJsonSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 std::string_view TrimJsonSpace(std::string_view s) {
   while (!s.empty() && IsJsonSpace(s.front())) s.remove_prefix(1);
@@ -101,9 +104,14 @@ bool DoubleToInt64(double d, int64_t* out) {
   return true;
 }
 
+// Drops a leading '+' (from_chars takes only '-'); "+-1" stays invalid.
+std::string_view WithoutPlus(std::string_view s) {
+  if (s.size() >= 2 && s[0] == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
+  return s;
+}
+
 bool ParseDoubleText(std::string_view s, double* out) {
-  s = TrimJsonSpace(s);
-  if (s.starts_with('+')) s.remove_prefix(1);
+  s = WithoutPlus(TrimJsonSpace(s));
   if (s.empty()) return false;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && ptr == s.data() + s.size();
@@ -112,7 +120,7 @@ bool ParseDoubleText(std::string_view s, double* out) {
 // Integers in text: "42", "+42", " -7 ", and "3.0" (an integral float).
 bool ParseIntText(std::string_view s, int64_t* out) {
   s = TrimJsonSpace(s);
-  std::string_view digits = s.starts_with('+') ? s.substr(1) : s;
+  std::string_view digits = WithoutPlus(s);
   if (digits.empty()) return false;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
   if (ec == std::errc() && ptr == digits.data() + digits.size()) return true;
@@ -133,11 +141,15 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
 
 bool ParseBoolText(std::string_view s, bool* out) {
   s = TrimJsonSpace(s);
-  for (std::string_view t : {"true", "t", "yes", "y", "1"}) {
-    if (EqualsIgnoreCase(s, t)) return *out = true, true;
+  for (std::string_view word : {"true", "t", "yes", "y", "1"}) {
+    if (!EqualsIgnoreCase(s, word)) continue;
+    *out = true;
+    return true;
   }
-  for (std::string_view f : {"false", "f", "no", "n", "0"}) {
-    if (EqualsIgnoreCase(s, f)) return *out = false, true;
+  for (std::string_view word : {"false", "f", "no", "n", "0"}) {
+    if (!EqualsIgnoreCase(s, word)) continue;
+    *out = false;
+    return true;
   }
   return false;
 }
@@ -202,7 +214,8 @@ bool DecodeHex(std::string_view s, std::string* out) {
 
 class Context {
  public:
-  // Starts a document held in [base, base + size), readable up to `limit`.
+  // Starts a document whose bytes begin at `base` (byte offsets in errors
+  // count from there) and may be read up to `limit` (the padded end).
   void Begin(od::document* doc, const char* base, const char* limit) {
     doc_ = doc;
     base_ = base;
@@ -215,9 +228,9 @@ class Context {
     malformed_ = false;
   }
 
-  // Whether n bytes can be read from p: the padded buffer bounds in-place
+  // How many bytes can be read from p on: the padded buffer bounds in-place
   // key comparisons.
-  bool CanRead(const char* p, size_t n) const { return n <= static_cast<size_t>(limit_ - p); }
+  size_t Available(const char* p) const { return static_cast<size_t>(limit_ - p); }
 
   // Each failure returns false so that appenders can `return ctx->...`.
   bool ValueError(std::string message) {
@@ -288,6 +301,7 @@ class Context {
 // Whether s[0, n) holds a backslash; eight bytes at a time, inline (most
 // strings are short, and a call to memchr costs more than the scan).
 inline bool HasBackslash(const char* s, size_t n) {
+  if (n >= 64) return std::memchr(s, '\\', n) != nullptr;  // long text: libc's vector scan wins
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighs = 0x8080808080808080ULL;
   for (; n >= 8; n -= 8, s += 8) {
@@ -302,19 +316,70 @@ inline bool HasBackslash(const char* s, size_t n) {
   return false;
 }
 
-// The text of a JSON string value. A string without escapes is read in place
-// from the input, which spares the copy get_string() makes.
-inline error_code StringContent(od::value& v, std::string_view* out) {
+// If `v` is a JSON string without escapes, its text, read in place from the
+// input: this spares the copy get_string() makes, and (as the appenders try
+// it first) the type dispatch for the commonest value there is.
+inline bool RawString(od::value& v, std::string_view* out) {
   // The token runs from the opening quote to the next structural character:
   // the closing quote, then possibly whitespace.
   std::string_view token = v.raw_json_token();
+  if (token.empty() || token[0] != '"') return false;
   size_t end = token.size();
-  while (end > 0 && IsJsonSpace(token[end - 1])) --end;
-  if (end >= 2 && token[end - 1] == '"' && !HasBackslash(token.data() + 1, end - 2)) {
-    *out = token.substr(1, end - 2);
-    return simdjson::SUCCESS;
-  }
+  while (end > 1 && IsJsonSpace(token[end - 1])) --end;
+  if (end < 2 || token[end - 1] != '"' || HasBackslash(token.data() + 1, end - 2)) return false;
+  *out = token.substr(1, end - 2);
+  return true;
+}
+
+// The text of a JSON string value (the caller knows it is a string).
+inline error_code StringContent(od::value& v, std::string_view* out) {
+  if (RawString(v, out)) return simdjson::SUCCESS;
   return v.get_string().get(*out);
+}
+
+// ---------------------------------------------------------------------------
+// Appending to builders.
+//
+// Arrow's checked Append() asks the builder for its length through a virtual
+// call and builds a Status for every value. Builders nearly always have room
+// already (Presize below sizes them for a whole batch), so check for room
+// directly and take the unchecked path. length() is virtual only for union
+// builders, so the qualified call reads the right member here.
+
+template <typename Builder>
+inline bool HasRoom(const Builder* b) {
+  return b->arrow::ArrayBuilder::length() < b->capacity();
+}
+
+template <typename Builder, typename T>
+inline arrow::Status FastAppend(Builder* b, T value) {
+  if (ARROW_PREDICT_TRUE(HasRoom(b))) {
+    b->UnsafeAppend(value);
+    return arrow::Status::OK();
+  }
+  return b->Append(value);
+}
+
+template <typename Builder>
+inline arrow::Status FastAppendNull(Builder* b) {
+  if (ARROW_PREDICT_TRUE(HasRoom(b))) {
+    b->UnsafeAppendNull();
+    return arrow::Status::OK();
+  }
+  return b->AppendNull();
+}
+
+// Strings and binaries also need room for the bytes, within the 2 GiB that
+// 32-bit offsets address.
+template <typename Builder>
+inline arrow::Status FastAppendBytes(Builder* b, std::string_view s) {
+  const int64_t end = b->value_data_length() + static_cast<int64_t>(s.size());
+  if (ARROW_PREDICT_TRUE(HasRoom(b) && end <= b->value_data_capacity() &&
+                         end <= Builder::memory_limit())) {
+    b->UnsafeAppend(s);
+    return arrow::Status::OK();
+  }
+  return b->Append(s);
 }
 
 // ---------------------------------------------------------------------------
@@ -354,7 +419,8 @@ class Appender {
       return ctx_->JsonError(e ? e : simdjson::N_ATOM_ERROR);
     }
     if (!field_->nullable()) {
-      return ctx_->ValueError(fmt::format("cannot convert null to {}: the field is not nullable", TypeName()));
+      return ctx_->ValueError(
+          fmt::format("cannot convert null to {}: the field is not nullable", TypeName()));
     }
     return AppendNull();
   }
@@ -364,7 +430,8 @@ class Appender {
   bool Reject(od::value& v, od::json_type type) {
     // A bad literal (tru) is malformed JSON, not a value of the wrong type.
     bool ignored = false;
-    if (auto e = type == od::json_type::boolean ? v.get_bool().get(ignored) : simdjson::SUCCESS) return JsonError(e);
+    if (auto e = type == od::json_type::boolean ? v.get_bool().get(ignored) : simdjson::SUCCESS)
+      return JsonError(e);
     std::string_view text;
     bool container = type == od::json_type::object || type == od::json_type::array;
     if (!container || simdjson::to_json_string(v).get(text) != simdjson::SUCCESS) {
@@ -386,8 +453,8 @@ class Appender {
 };
 
 // Reads the JSON type of `v` or reports malformed JSON; callers switch on it.
-#define LF_JSON_TYPE(v, type)                                \
-  od::json_type type;                                        \
+#define LF_JSON_TYPE(v, type) \
+  od::json_type type;         \
   if (auto _lf_e = (v).type().get(type)) return JsonError(_lf_e)
 
 // Any JSON value into a string column: strings as their text, anything else
@@ -401,6 +468,8 @@ class StringAppender final : public Appender {
         variant_(IsVariant(*field_)) {}
 
   bool Append(od::value& v) override {
+    std::string_view s;
+    if (!variant_ && RawString(v, &s)) return Check(FastAppendBytes(builder_, s));
     LF_JSON_TYPE(v, type);
     switch (type) {
       case od::json_type::string:
@@ -409,7 +478,8 @@ class StringAppender final : public Appender {
         return Null(v);
       case od::json_type::number: {
         double ignored;
-        if (auto e = v.get_double().get(ignored); e && e != simdjson::NUMBER_OUT_OF_RANGE) return JsonError(e);
+        if (auto e = v.get_double().get(ignored); e && e != simdjson::NUMBER_OUT_OF_RANGE)
+          return JsonError(e);
         return AppendToken(v);
       }
       case od::json_type::boolean: {
@@ -421,7 +491,7 @@ class StringAppender final : public Appender {
         return AppendContainer(v);
     }
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   void RememberSize() override {
     Appender::RememberSize();
     data_hint_ = builder_->value_data_length();
@@ -431,7 +501,7 @@ class StringAppender final : public Appender {
     (void)builder_->ReserveData(data_hint_);
   }
   bool AppendKey(std::string_view key) override {
-    if (!variant_) return Check(builder_->Append(key));
+    if (!variant_) return Check(FastAppendBytes(builder_, key));
     return AppendKeyAsJson(key);
   }
 
@@ -439,15 +509,17 @@ class StringAppender final : public Appender {
   bool AppendString(od::value& v) {
     std::string_view s;
     if (auto e = StringContent(v, &s)) return JsonError(e);
-    return Check(builder_->Append(s));
+    return Check(FastAppendBytes(builder_, s));
   }
-  bool AppendToken(od::value& v) { return Check(builder_->Append(TrimJsonSpace(v.raw_json_token()))); }
+  bool AppendToken(od::value& v) {
+    return Check(FastAppendBytes(builder_, TrimJsonSpace(v.raw_json_token())));
+  }
   bool AppendContainer(od::value& v) {
     std::string_view raw;
     if (auto e = simdjson::to_json_string(v).get(raw)) return JsonError(e);
     scratch_.clear();
     AppendCompactJson(raw, &scratch_);
-    return Check(builder_->Append(scratch_));
+    return Check(FastAppendBytes(builder_, scratch_));
   }
   // A variant map value keyed by text: the key as a JSON string.
   bool AppendKeyAsJson(std::string_view key) {
@@ -463,7 +535,7 @@ class StringAppender final : public Appender {
       }
     }
     scratch_ += '"';
-    return Check(builder_->Append(scratch_));
+    return Check(FastAppendBytes(builder_, scratch_));
   }
 
   arrow::StringBuilder* builder_;
@@ -479,9 +551,15 @@ class IntAppender final : public Appender {
 
  public:
   IntAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::NumericBuilder<ArrowType>*>(builder)) {}
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::NumericBuilder<ArrowType>*>(builder)) {}
 
   bool Append(od::value& v) override {
+    // Most values are plain integers: try that before dispatching on the type.
+    // A failed get_int64() consumes nothing.
+    int64_t x = 0;
+    if (v.get_int64().get(x) == simdjson::SUCCESS)
+      return InRange(x) ? Put(x) : Reject(v, od::json_type::number);
     LF_JSON_TYPE(v, type);
     switch (type) {
       case od::json_type::number:
@@ -494,7 +572,7 @@ class IntAppender final : public Appender {
         return Reject(v, type);
     }
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   bool AppendKey(std::string_view key) override {
     int64_t x = 0;
     if (!ParseIntText(key, &x) || !InRange(x)) return RejectText(fmt::format("\"{}\"", key));
@@ -505,17 +583,17 @@ class IntAppender final : public Appender {
   static bool InRange(int64_t x) {
     return x >= std::numeric_limits<CType>::min() && x <= std::numeric_limits<CType>::max();
   }
-  bool Put(int64_t x) { return Check(builder_->Append(static_cast<CType>(x))); }
+  [[gnu::always_inline]] bool Put(int64_t x) {
+    return Check(FastAppend(builder_, static_cast<CType>(x)));
+  }
 
+  // A number get_int64() refused: 3.0 or 1e3 are accepted (integral), 3.5 or
+  // 1e30 are not.
   bool AppendNumber(od::value& v) {
-    int64_t x = 0;
-    error_code e = v.get_int64().get(x);
-    if (e == simdjson::SUCCESS) return InRange(x) ? Put(x) : Reject(v, od::json_type::number);
-    if (!IsTypeError(e)) return JsonError(e);
-    // 3.0 or 1e3: accepted when integral.
     double d = 0;
-    e = v.get_double().get(d);
+    error_code e = v.get_double().get(d);
     if (e && !IsTypeError(e)) return JsonError(e);
+    int64_t x = 0;
     if (e || !DoubleToInt64(d, &x) || !InRange(x)) return Reject(v, od::json_type::number);
     return Put(x);
   }
@@ -537,7 +615,8 @@ class FloatAppender final : public Appender {
 
  public:
   FloatAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::NumericBuilder<ArrowType>*>(builder)) {}
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::NumericBuilder<ArrowType>*>(builder)) {}
 
   bool Append(od::value& v) override {
     LF_JSON_TYPE(v, type);
@@ -558,7 +637,7 @@ class FloatAppender final : public Appender {
         return Reject(v, type);
     }
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
 
  private:
   bool Put(double d, od::value& v, od::json_type type) {
@@ -566,7 +645,7 @@ class FloatAppender final : public Appender {
     if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<CType>::max())) {
       return Reject(v, type);
     }
-    return Check(builder_->Append(static_cast<CType>(d)));
+    return Check(FastAppend(builder_, static_cast<CType>(d)));
   }
 
   arrow::NumericBuilder<ArrowType>* builder_;
@@ -577,26 +656,28 @@ class FloatAppender final : public Appender {
 class BoolAppender final : public Appender {
  public:
   BoolAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::BooleanBuilder*>(builder)) {}
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::BooleanBuilder*>(builder)) {}
 
   bool Append(od::value& v) override {
-    LF_JSON_TYPE(v, type);
     bool b = false;
+    if (v.get_bool().get(b) == simdjson::SUCCESS) return Check(FastAppend(builder_, b));
+    LF_JSON_TYPE(v, type);
     switch (type) {
       case od::json_type::boolean:
         if (auto e = v.get_bool().get(b)) return JsonError(e);
-        return Check(builder_->Append(b));
+        return Check(FastAppend(builder_, b));
       case od::json_type::string: {
         std::string_view s;
         if (auto e = StringContent(v, &s)) return JsonError(e);
         if (!ParseBoolText(s, &b)) return Reject(v, type);
-        return Check(builder_->Append(b));
+        return Check(FastAppend(builder_, b));
       }
       case od::json_type::number: {
         double d = 0;
         if (auto e = v.get_double().get(d)) return IsTypeError(e) ? Reject(v, type) : JsonError(e);
         if (d != 0 && d != 1) return Reject(v, type);
-        return Check(builder_->Append(d == 1));
+        return Check(FastAppend(builder_, d == 1));
       }
       case od::json_type::null:
         return Null(v);
@@ -604,11 +685,11 @@ class BoolAppender final : public Appender {
         return Reject(v, type);
     }
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   bool AppendKey(std::string_view key) override {
     bool b = false;
     if (!ParseBoolText(key, &b)) return RejectText(fmt::format("\"{}\"", key));
-    return Check(builder_->Append(b));
+    return Check(FastAppend(builder_, b));
   }
 
  private:
@@ -620,7 +701,8 @@ class BoolAppender final : public Appender {
 class DecimalAppender final : public Appender {
  public:
   DecimalAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::Decimal128Builder*>(builder)) {
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::Decimal128Builder*>(builder)) {
     const auto& type = static_cast<const arrow::Decimal128Type&>(*field_->type());
     precision_ = type.precision();
     scale_ = type.scale();
@@ -643,28 +725,29 @@ class DecimalAppender final : public Appender {
     }
     arrow::Decimal128 value;
     if (!ToDecimal(TrimJsonSpace(text), &value)) return Reject(v, type);
-    return Check(builder_->Append(value));
+    return Check(FastAppend(builder_, value));
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   bool AppendKey(std::string_view key) override {
     arrow::Decimal128 value;
     if (!ToDecimal(TrimJsonSpace(key), &value)) return RejectText(fmt::format("\"{}\"", key));
-    return Check(builder_->Append(value));
+    return Check(FastAppend(builder_, value));
   }
 
  private:
   bool ToDecimal(std::string_view text, arrow::Decimal128* out) const {
     arrow::Decimal128 value;
     int32_t precision = 0, scale = 0;
-    if (text.starts_with('+')) text.remove_prefix(1);
-    if (!arrow::Decimal128::FromString(text, &value, &precision, &scale).ok()) return false;
+    if (!arrow::Decimal128::FromString(WithoutPlus(text), &value, &precision, &scale).ok())
+      return false;
     if (scale < scale_) {
       // Too many digits before the point for the column.
       if (precision - scale > precision_ - scale_) return false;
       value = value.IncreaseScaleBy(scale_ - scale);
     } else if (scale > scale_) {
       // More than 38 digits dropped leaves nothing: every digit is below half a unit.
-      value = scale - scale_ > 38 ? arrow::Decimal128(0) : value.ReduceScaleBy(scale - scale_, true);
+      value =
+          scale - scale_ > 38 ? arrow::Decimal128(0) : value.ReduceScaleBy(scale - scale_, true);
     }
     if (!value.FitsInPrecision(precision_)) return false;
     *out = value;
@@ -680,7 +763,8 @@ class DecimalAppender final : public Appender {
 class DateAppender final : public Appender {
  public:
   DateAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::Date32Builder*>(builder)) {}
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::Date32Builder*>(builder)) {}
 
   bool Append(od::value& v) override {
     LF_JSON_TYPE(v, type);
@@ -690,13 +774,13 @@ class DateAppender final : public Appender {
     if (auto e = StringContent(v, &s)) return JsonError(e);
     auto days = ParseDate(s);
     if (!days) return Reject(v, type);
-    return Check(builder_->Append(*days));
+    return Check(FastAppend(builder_, *days));
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   bool AppendKey(std::string_view key) override {
     auto days = ParseDate(key);
     if (!days) return RejectText(fmt::format("\"{}\"", key));
-    return Check(builder_->Append(*days));
+    return Check(FastAppend(builder_, *days));
   }
 
  private:
@@ -707,17 +791,17 @@ class DateAppender final : public Appender {
 class TimestampAppender final : public Appender {
  public:
   TimestampAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::TimestampBuilder*>(builder)) {}
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::TimestampBuilder*>(builder)) {}
 
   bool Append(od::value& v) override {
+    std::string_view s;
+    if (RawString(v, &s)) return AppendText(v, s);
     LF_JSON_TYPE(v, type);
     switch (type) {
       case od::json_type::string: {
-        std::string_view s;
         if (auto e = StringContent(v, &s)) return JsonError(e);
-        auto micros = ParseTimestampMicros(s);
-        if (!micros) return Reject(v, type);
-        return Check(builder_->Append(*micros));
+        return AppendText(v, s);
       }
       case od::json_type::number:
         return AppendEpochSeconds(v);
@@ -727,27 +811,34 @@ class TimestampAppender final : public Appender {
         return Reject(v, type);
     }
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   bool AppendKey(std::string_view key) override {
     auto micros = ParseTimestampMicros(key);
     if (!micros) return RejectText(fmt::format("\"{}\"", key));
-    return Check(builder_->Append(*micros));
+    return Check(FastAppend(builder_, *micros));
   }
 
  private:
+  bool AppendText(od::value& v, std::string_view s) {
+    auto micros = ParseTimestampMicros(s);
+    if (!micros) return Reject(v, od::json_type::string);
+    return Check(FastAppend(builder_, *micros));
+  }
   bool AppendEpochSeconds(od::value& v) {
     int64_t seconds = 0;
     error_code e = v.get_int64().get(seconds);
     if (e == simdjson::SUCCESS) {
-      if (seconds > kMaxEpochSeconds || seconds < -kMaxEpochSeconds) return Reject(v, od::json_type::number);
-      return Check(builder_->Append(seconds * kMicrosPerSecond));
+      if (seconds > kMaxEpochSeconds || seconds < -kMaxEpochSeconds)
+        return Reject(v, od::json_type::number);
+      return Check(FastAppend(builder_, seconds * kMicrosPerSecond));
     }
     if (!IsTypeError(e)) return JsonError(e);
     double d = 0;
     e = v.get_double().get(d);
     if (e && !IsTypeError(e)) return JsonError(e);
-    if (e || !(std::fabs(d) <= static_cast<double>(kMaxEpochSeconds))) return Reject(v, od::json_type::number);
-    return Check(builder_->Append(std::llround(d * kMicrosPerSecond)));
+    if (e || !(std::fabs(d) <= static_cast<double>(kMaxEpochSeconds)))
+      return Reject(v, od::json_type::number);
+    return Check(FastAppend(builder_, std::llround(d * kMicrosPerSecond)));
   }
 
   arrow::TimestampBuilder* builder_;
@@ -757,7 +848,8 @@ class TimestampAppender final : public Appender {
 class BinaryAppender final : public Appender {
  public:
   BinaryAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder)
-      : Appender(std::move(field), ctx, builder), builder_(static_cast<arrow::BinaryBuilder*>(builder)) {}
+      : Appender(std::move(field), ctx, builder),
+        builder_(static_cast<arrow::BinaryBuilder*>(builder)) {}
 
   bool Append(od::value& v) override {
     LF_JSON_TYPE(v, type);
@@ -765,13 +857,10 @@ class BinaryAppender final : public Appender {
     if (type != od::json_type::string) return Reject(v, type);
     std::string_view s;
     if (auto e = StringContent(v, &s)) return JsonError(e);
-    return AppendKey(s);
+    return AppendText(s);
   }
-  bool AppendNull() override { return Check(builder_->AppendNull()); }
-  bool AppendKey(std::string_view s) override {
-    if (DecodeBase64(s, &scratch_) || DecodeHex(s, &scratch_)) return Check(builder_->Append(scratch_));
-    return Check(builder_->Append(s));
-  }
+  bool AppendNull() override { return Check(FastAppendNull(builder_)); }
+  bool AppendKey(std::string_view key) override { return AppendText(key); }
   void RememberSize() override {
     Appender::RememberSize();
     data_hint_ = builder_->value_data_length();
@@ -782,6 +871,12 @@ class BinaryAppender final : public Appender {
   }
 
  private:
+  bool AppendText(std::string_view s) {
+    if (DecodeBase64(s, &scratch_) || DecodeHex(s, &scratch_))
+      return Check(FastAppendBytes(builder_, scratch_));
+    return Check(FastAppendBytes(builder_, s));
+  }
+
   arrow::BinaryBuilder* builder_;
   std::string scratch_;
   int64_t data_hint_ = 0;
@@ -790,7 +885,8 @@ class BinaryAppender final : public Appender {
 // array<T>: a JSON array, or a lone value as a one-element array.
 class ListAppender final : public Appender {
  public:
-  ListAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder, std::unique_ptr<Appender> element)
+  ListAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder,
+               std::unique_ptr<Appender> element)
       : Appender(std::move(field), ctx, builder),
         builder_(static_cast<arrow::ListBuilder*>(builder)),
         element_(std::move(element)) {}
@@ -828,8 +924,8 @@ class ListAppender final : public Appender {
 // map<K, V>: a JSON object, keys through the key column's text rules.
 class MapAppender final : public Appender {
  public:
-  MapAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder, std::unique_ptr<Appender> keys,
-              std::unique_ptr<Appender> items)
+  MapAppender(FieldPtr field, Context* ctx, arrow::ArrayBuilder* builder,
+              std::unique_ptr<Appender> keys, std::unique_ptr<Appender> items)
       : Appender(std::move(field), ctx, builder),
         builder_(static_cast<arrow::MapBuilder*>(builder)),
         keys_(std::move(keys)),
@@ -889,7 +985,9 @@ class StructAppender final : public Appender {
  public:
   StructAppender(FieldPtr field, Context* ctx, arrow::StructBuilder* builder,
                  std::vector<std::unique_ptr<Appender>> children)
-      : Appender(std::move(field), ctx, builder), builder_(builder), children_(std::move(children)) {
+      : Appender(std::move(field), ctx, builder),
+        builder_(builder),
+        children_(std::move(children)) {
     seen_.assign(children_.size(), 0);
     for (size_t i = 0; i < children_.size(); ++i) {
       by_name_.emplace(children_[i]->field()->name(), static_cast<int>(i));
@@ -930,7 +1028,8 @@ class StructAppender final : public Appender {
       if (index == kUnknown || seen_[index] == generation_) continue;
       seen_[index] = generation_;
       ++found;
-      if (!children_[index]->Append(field.value())) return ctx_->InField(children_[index]->field()->name());
+      if (!children_[index]->Append(field.value()))
+        return ctx_->InField(children_[index]->field()->name());
     }
     // Objects in a new order: relearn the order from the next object.
     if (misses > kMaxMisses) slots_.clear();
@@ -944,12 +1043,30 @@ class StructAppender final : public Appender {
   static constexpr size_t kMaxMisses = 2;
   static constexpr size_t kMaxSlots = 1024;
 
-  // A key seen at this position of the previous object: its raw bytes (it
-  // had no escapes) with the closing quote, and the field it names.
+  // A key seen at this position of the previous object, and the field it
+  // names. The key's raw bytes (it had no escapes) and its closing quote are
+  // kept zero-padded to whole 8-byte words, inline, so a comparison is a few
+  // word compares with a mask on the last. Longer keys are not remembered.
+  static constexpr size_t kSlotWords = 4;
   struct Slot {
-    std::string quoted;
+    static bool Fits(std::string_view key) { return key.size() + 1 <= kSlotWords * 8; }
+    Slot(std::string_view key, int field_index) : index(field_index) {
+      const size_t n = key.size() + 1;  // with the closing quote
+      num_words = static_cast<uint32_t>((n + 7) / 8);
+      char bytes[kSlotWords * 8] = {};
+      std::memcpy(bytes, key.data(), key.size());
+      bytes[key.size()] = '"';
+      std::memcpy(words.data(), bytes, sizeof(bytes));
+      const size_t tail = n - (num_words - 1) * 8;  // 1..8 bytes in the last word
+      last_mask = tail == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * tail)) - 1;
+    }
+    std::array<uint64_t, kSlotWords> words{};
+    uint64_t last_mask = 0;
+    uint32_t num_words = 0;
     int index;
   };
+  static_assert(std::endian::native == std::endian::little,
+                "Slot masks assume little-endian words");
 
   void NextGeneration() {
     if (++generation_ != 0) return;
@@ -957,29 +1074,26 @@ class StructAppender final : public Appender {
     generation_ = 1;
   }
 
-  // Keys are short: compare eight bytes at a time inline rather than call memcmp.
-  bool KeyMatches(const char* raw, const std::string& quoted) const {
-    size_t n = quoted.size();
-    if (!ctx_->CanRead(raw, n)) return false;
-    const char* want = quoted.data();
-    for (; n >= 8; n -= 8, raw += 8, want += 8) {
-      uint64_t a, b;
-      std::memcpy(&a, raw, 8);
-      std::memcpy(&b, want, 8);
-      if (a != b) return false;
+  // `available`: readable bytes from raw on (the padded buffer's end bounds it).
+  static bool KeyMatches(const char* raw, size_t available, const Slot& slot) {
+    const size_t last = slot.num_words - 1;
+    if (available < slot.num_words * 8) return false;
+    uint64_t word;
+    for (size_t i = 0; i < last; ++i, raw += 8) {
+      std::memcpy(&word, raw, 8);
+      if (word != slot.words[i]) return false;
     }
-    for (; n > 0; --n) {
-      if (*raw++ != *want++) return false;
-    }
-    return true;
+    std::memcpy(&word, raw, 8);
+    return ((word ^ slot.words[last]) & slot.last_mask) == 0;
   }
 
   // The child index for the field's key, kUnknown, or kFailed.
   int Resolve(od::field& field, size_t* slot, size_t* misses) {
     const char* raw = field.key().raw();
+    const size_t available = ctx_->Available(raw);
     const size_t end = std::min(slots_.size(), *slot + kLookahead);
     for (size_t s = *slot; s < end; ++s) {
-      if (KeyMatches(raw, slots_[s].quoted)) {
+      if (KeyMatches(raw, available, slots_[s])) {
         *slot = s + 1;
         return slots_[s].index;
       }
@@ -996,8 +1110,8 @@ class StructAppender final : public Appender {
     int index = it == by_name_.end() ? kUnknown : it->second;
     // Remember a key without escapes (its raw bytes are its text) here.
     bool plain = std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
-    if (plain && slots_.size() < kMaxSlots) {
-      slots_.insert(slots_.begin() + static_cast<std::ptrdiff_t>(*slot), Slot{std::string(key) + '"', index});
+    if (plain && Slot::Fits(key) && slots_.size() < kMaxSlots) {
+      slots_.insert(slots_.begin() + static_cast<std::ptrdiff_t>(*slot), Slot(key, index));
       ++*slot;
     }
     return index;
@@ -1029,11 +1143,9 @@ class StructAppender final : public Appender {
 Result<std::unique_ptr<Appender>> MakeAppender(const FieldPtr& field, arrow::ArrayBuilder* builder,
                                                Context* ctx);
 
-Result<std::unique_ptr<StructAppender>> MakeStructAppender(const FieldPtr& field,
-                                                           const arrow::FieldVector& fields,
-                                                           arrow::StructBuilder* builder,
-                                                           const std::vector<arrow::ArrayBuilder*>& child_builders,
-                                                           Context* ctx) {
+Result<std::unique_ptr<StructAppender>> MakeStructAppender(
+    const FieldPtr& field, const arrow::FieldVector& fields, arrow::StructBuilder* builder,
+    const std::vector<arrow::ArrayBuilder*>& child_builders, Context* ctx) {
   std::vector<std::unique_ptr<Appender>> children;
   for (size_t i = 0; i < fields.size(); ++i) {
     LF_ASSIGN_OR_RETURN(auto child, MakeAppender(fields[i], child_builders[i], ctx));
@@ -1080,13 +1192,15 @@ Result<std::unique_ptr<Appender>> MakeAppender(const FieldPtr& field, arrow::Arr
       auto* list = static_cast<arrow::ListBuilder*>(builder);
       const auto& element_field = static_cast<const arrow::ListType&>(type).value_field();
       LF_ASSIGN_OR_RETURN(auto element, MakeAppender(element_field, list->value_builder(), ctx));
-      return std::unique_ptr<Appender>(std::make_unique<ListAppender>(field, ctx, builder, std::move(element)));
+      return std::unique_ptr<Appender>(
+          std::make_unique<ListAppender>(field, ctx, builder, std::move(element)));
     }
     case arrow::Type::MAP: {
       auto* map = static_cast<arrow::MapBuilder*>(builder);
       const auto& map_type = static_cast<const arrow::MapType&>(type);
       LF_ASSIGN_OR_RETURN(auto keys, MakeAppender(map_type.key_field(), map->key_builder(), ctx));
-      LF_ASSIGN_OR_RETURN(auto items, MakeAppender(map_type.item_field(), map->item_builder(), ctx));
+      LF_ASSIGN_OR_RETURN(auto items,
+                          MakeAppender(map_type.item_field(), map->item_builder(), ctx));
       return std::unique_ptr<Appender>(
           std::make_unique<MapAppender>(field, ctx, builder, std::move(keys), std::move(items)));
     }
@@ -1096,8 +1210,8 @@ Result<std::unique_ptr<Appender>> MakeAppender(const FieldPtr& field, arrow::Arr
       for (int i = 0; i < struct_builder->num_fields(); ++i) {
         child_builders.push_back(struct_builder->field_builder(i));
       }
-      LF_ASSIGN_OR_RETURN(auto appender,
-                          MakeStructAppender(field, type.fields(), struct_builder, child_builders, ctx));
+      LF_ASSIGN_OR_RETURN(auto appender, MakeStructAppender(field, type.fields(), struct_builder,
+                                                            child_builders, ctx));
       return std::unique_ptr<Appender>(std::move(appender));
     }
     default:
@@ -1123,7 +1237,8 @@ class JsonConverterImpl final : public JsonConverter {
       builders_.push_back(std::move(builder));
     }
     auto record_field = arrow::field("record", arrow::struct_(schema_->fields()), false);
-    LF_ASSIGN_OR_RETURN(root_, MakeStructAppender(record_field, schema_->fields(), nullptr, raw_builders, &ctx_));
+    LF_ASSIGN_OR_RETURN(
+        root_, MakeStructAppender(record_field, schema_->fields(), nullptr, raw_builders, &ctx_));
     return Status::OK();
   }
 
@@ -1149,7 +1264,9 @@ class JsonConverterImpl final : public JsonConverter {
       columns.push_back(WithFieldType(std::move(column), schema_->field(i)->type()));
     }
     auto batch = arrow::RecordBatch::Make(schema_, rows_, std::move(columns));
-    root_->Presize();
+    // Sized at the next append rather than now: a caller that is done with
+    // this batch by then lets the allocator hand its memory straight back.
+    presize_pending_ = true;
     rows_ = 0;
     bytes_ = 0;
     return batch;
@@ -1160,6 +1277,10 @@ class JsonConverterImpl final : public JsonConverter {
   template <typename Fn>
   Status Guarded(size_t size, Fn&& fn) {
     LF_RETURN_IF_ERROR(CheckUsable());
+    if (presize_pending_) {
+      root_->Presize();
+      presize_pending_ = false;
+    }
     const int64_t rows_before = rows_;
     ctx_.ClearError();
     Status status = fn();
@@ -1171,13 +1292,16 @@ class JsonConverterImpl final : public JsonConverter {
     Status rollback = Rollback(rows_before);
     if (!rollback.ok()) {
       broken_ = true;
-      return status.WithContext(fmt::format("and the converter could not roll back ({})", rollback.message()));
+      return status.WithContext(
+          fmt::format("and the converter could not roll back ({})", rollback.message()));
     }
     return status;
   }
 
   Status CheckUsable() const {
-    if (broken_) return Status::Internal("table '{}': the JSON converter failed to recover from an error", table_);
+    if (broken_)
+      return Status::Internal("table '{}': the JSON converter failed to recover from an error",
+                              table_);
     return Status::OK();
   }
 
@@ -1188,7 +1312,9 @@ class JsonConverterImpl final : public JsonConverter {
       if (builder->length() == rows) continue;
       std::shared_ptr<arrow::Array> column;
       LF_RETURN_IF_ARROW_ERROR(builder->Finish(&column));
-      if (rows > 0) LF_RETURN_IF_ARROW_ERROR(builder->AppendArraySlice(arrow::ArraySpan(*column->data()), 0, rows));
+      if (rows > 0)
+        LF_RETURN_IF_ARROW_ERROR(
+            builder->AppendArraySlice(arrow::ArraySpan(*column->data()), 0, rows));
     }
     rows_ = rows;
     return Status::OK();
@@ -1232,8 +1358,10 @@ class JsonConverterImpl final : public JsonConverter {
     if (e == simdjson::INVALID_JSON_POINTER) {
       return Status::Invalid("table '{}': invalid JSON pointer '{}'", table_, pointer);
     }
-    if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS || e == simdjson::INCORRECT_TYPE) {
-      return Status::Conversion("table '{}': JSON pointer '{}' not found in the document", table_, pointer);
+    if (e == simdjson::NO_SUCH_FIELD || e == simdjson::INDEX_OUT_OF_BOUNDS ||
+        e == simdjson::INCORRECT_TYPE) {
+      return Status::Conversion("table '{}': JSON pointer '{}' not found in the document", table_,
+                                pointer);
     }
     if (e) return Malformed(e);
     return AppendTarget(target);
@@ -1258,8 +1386,9 @@ class JsonConverterImpl final : public JsonConverter {
       case od::json_type::null:
         return Status::OK();
       default:
-        return Status::Conversion("table '{}': expected an array of records or a record object, got {}", table_,
-                                  Clip(TrimJsonSpace(Token(source))));
+        return Status::Conversion(
+            "table '{}': expected an array of records or a record object, got {}", table_,
+            Clip(TrimJsonSpace(Token(source))));
     }
   }
 
@@ -1273,7 +1402,9 @@ class JsonConverterImpl final : public JsonConverter {
   // The whole text of an unconsumed value.
   static std::string_view Text(od::value& v) {
     std::string_view text;
-    return simdjson::to_json_string(v).get(text) == simdjson::SUCCESS ? text : TrimJsonSpace(v.raw_json_token());
+    return simdjson::to_json_string(v).get(text) == simdjson::SUCCESS
+               ? text
+               : TrimJsonSpace(v.raw_json_token());
   }
   static std::string_view Token(od::document& doc) {
     std::string_view token;
@@ -1344,8 +1475,8 @@ class JsonConverterImpl final : public JsonConverter {
   }
 
   Status NotAnObject(std::string_view shown, int64_t index) const {
-    return Status::Conversion("table '{}', record {}: a record must be a JSON object, got {}", table_, index,
-                              Clip(shown));
+    return Status::Conversion("table '{}', record {}: a record must be a JSON object, got {}",
+                              table_, index, Clip(shown));
   }
 
   std::string table_;
@@ -1360,13 +1491,15 @@ class JsonConverterImpl final : public JsonConverter {
   int64_t rows_ = 0;
   int64_t bytes_ = 0;
   bool broken_ = false;
+  bool presize_pending_ = false;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<JsonConverter>> JsonConverter::Make(std::string table, SchemaPtr schema,
                                                            arrow::MemoryPool* pool) {
-  if (schema == nullptr) return Status::Invalid("table '{}': no schema for the JSON converter", table);
+  if (schema == nullptr)
+    return Status::Invalid("table '{}': no schema for the JSON converter", table);
   auto converter = std::make_unique<JsonConverterImpl>(std::move(table), std::move(schema), pool);
   LF_RETURN_IF_ERROR(converter->Init());
   return std::unique_ptr<JsonConverter>(std::move(converter));

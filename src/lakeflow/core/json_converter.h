@@ -21,7 +21,14 @@
 //     seconds (number or numeric string);
 //   - binary from base64, then hex, then the UTF-8 bytes of the string.
 // A value that cannot convert is a kConversion error naming the table, the
-// record's index, the field path and the value — never a crash.
+// record's index, the field path and the value — never a crash:
+//   table 'issues', record 3, field 'labels[2].name': cannot convert "bug" to integer
+// Records are numbered from 0 within one Append call (the index in the page,
+// or the non-empty line). Malformed JSON names the byte offset.
+//
+// A failed Append is rolled back: the converter holds exactly the rows it had
+// before the call and stays usable. With a duplicated key in an object the
+// first value wins. A pointer whose target is null gives no records.
 #pragma once
 
 #include <arrow/memory_pool.h>

@@ -15,9 +15,13 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
@@ -25,7 +29,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeapYear(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned DaysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -44,7 +50,6 @@ class Cursor {
 
   bool AtEnd() const { return p_ == end_; }
   char Peek() const { return AtEnd() ? '\0' : *p_; }
-  size_t Remaining() const { return static_cast<size_t>(end_ - p_); }
 
   bool Consume(char c) {
     if (Peek() != c) return false;
@@ -154,9 +159,36 @@ bool ParseZone(Cursor* c, int64_t* offset_seconds) {
   return true;
 }
 
+// Two ASCII digits at p, or -1.
+int TwoDigits(const char* p) {
+  unsigned hi = static_cast<unsigned>(p[0] - '0'), lo = static_cast<unsigned>(p[1] - '0');
+  return hi <= 9 && lo <= 9 ? static_cast<int>(hi * 10 + lo) : -1;
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ", the form nearly every API sends, read by position.
+std::optional<int64_t> ParseCanonicalUtc(std::string_view s) {
+  const char* p = s.data();
+  if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' || p[19] != 'Z') {
+    return std::nullopt;
+  }
+  int y1 = TwoDigits(p), y2 = TwoDigits(p + 2), mo = TwoDigits(p + 5), d = TwoDigits(p + 8);
+  int hh = TwoDigits(p + 11), mi = TwoDigits(p + 14), ss = TwoDigits(p + 17);
+  if ((y1 | y2 | mo | d | hh | mi | ss) < 0) return std::nullopt;
+  int64_t y = y1 * 100 + y2;
+  if (!ValidDate(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) || hh > 23 || mi > 59 ||
+      ss > 59) {
+    return std::nullopt;
+  }
+  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  return (days * 86'400 + hh * 3600 + mi * 60 + ss) * kMicrosPerSecond;
+}
+
 // ISO 8601: a date, optionally followed by 'T'/'t'/' ' and HH:MM[:SS[.frac]],
 // optionally followed by a zone. No zone means UTC.
 std::optional<int64_t> ParseIsoMicros(std::string_view s) {
+  if (s.size() == 20) {
+    if (auto micros = ParseCanonicalUtc(s)) return micros;
+  }
   Cursor c(s);
   Civil date;
   if (!ParseYmd(&c, '-', &date)) return std::nullopt;
@@ -205,6 +237,7 @@ std::optional<int64_t> ParseEpochMicros(std::string_view s) {
   if (c.AtEnd() && (int_digits > 0 || has_frac) && whole <= kMaxSeconds) {
     return sign * (whole * kMicrosPerSecond + frac);
   }
+  if (s.starts_with("+-") || s.starts_with("++")) return std::nullopt;
   const char* begin = s.data() + (s.starts_with('+') ? 1 : 0);
   const char* end = s.data() + s.size();
   double value = 0;
@@ -226,9 +259,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   // day of a year and months have a fixed day-of-year offset.
   y -= m <= 2 ? 1 : 0;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t year_of_era = y - era * 400;                                  // [0, 399]
-  const int64_t month_from_march = m > 2 ? m - 3 : m + 9;                     // [0, 11]
-  const int64_t day_of_year = (153 * month_from_march + 2) / 5 + d - 1;      // [0, 365]
+  const int64_t year_of_era = y - era * 400;                             // [0, 399]
+  const int64_t month_from_march = m > 2 ? m - 3 : m + 9;                // [0, 11]
+  const int64_t day_of_year = (153 * month_from_march + 2) / 5 + d - 1;  // [0, 365]
   const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146'097 + day_of_era - 719'468;  // 719468: days from 0000-03-01 to 1970-01-01
 }
