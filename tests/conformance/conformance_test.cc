@@ -122,7 +122,12 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{BrokenConnector::Fault::kNullKey, "read_table.batch.primary_keys_non_null"},
         FaultCase{BrokenConnector::Fault::kAcceptsUnknownTable,
                   "unknown_table.get_table_schema_refused"},
-        FaultCase{BrokenConnector::Fault::kNoDeletes, "read_table_deletes.stream.succeeds"}));
+        FaultCase{BrokenConnector::Fault::kNoDeletes, "read_table_deletes.stream.succeeds"}),
+    [](const ::testing::TestParamInfo<FaultCase>& info) {
+      std::string name = info.param.failing_check;
+      for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name;
+    });
 
 }  // namespace
 }  // namespace lakeflow
