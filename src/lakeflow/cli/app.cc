@@ -128,6 +128,19 @@ int RunApp(int argc, char** argv) {
   AddReadFlags(schema_cmd, &schema_args);
   schema_cmd->add_option("--format", schema_format, "json (default) or ddl");
 
+  SimulateArgs simulate;
+  auto* simulate_cmd =
+      app.add_subcommand("simulate", "Serve a simulated source API (docs/simulator.md)");
+  simulate_cmd
+      ->add_option("--spec-dir", simulate.spec_dir, "Folder with endpoints.yaml and corpus/")
+      ->required();
+  simulate_cmd->add_option("--port", simulate.port, "Port to listen on")->required();
+  simulate_cmd->add_option("--host", simulate.host, "Address to listen on (default 127.0.0.1)");
+  simulate_cmd->add_option("--scale", simulate.scale, "Multiply each corpus into N records");
+  simulate_cmd->add_option("--faults", simulate.faults, "Probability of a fault per request")
+      ->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--seed", simulate.seed, "Seed for fault injection");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -149,6 +162,7 @@ int RunApp(int argc, char** argv) {
   if (*list_cmd) return Report(RunConnectionList());
   if (*show_cmd) return Report(RunConnectionShow(conn_name));
   if (*delete_cmd) return Report(RunConnectionDelete(conn_name));
+  if (*simulate_cmd) return Report(RunSimulate(simulate));
   if (*sources_cmd) return Report(RunSources());
   if (*schema_cmd) return Report(RunSchema(schema_args, schema_format));
   if (*test_cmd) {

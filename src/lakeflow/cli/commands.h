@@ -67,6 +67,17 @@ Status RunTestConnector(const TestConnectorArgs& args, int* failures);
 
 Status RunSources();
 
+struct SimulateArgs {
+  std::string spec_dir;
+  std::string host = "127.0.0.1";
+  int port = 0;
+  int64_t scale = 0;  // 0: the corpora as recorded
+  double faults = 0;  // probability a request is faulted
+  uint64_t seed = 0;
+};
+// Serves the API in spec_dir/endpoints.yaml until killed (docs/simulator.md).
+Status RunSimulate(const SimulateArgs& args);
+
 // Prints a table's schema as Spark StructType JSON or DDL.
 Status RunSchema(const ReadArgs& args, const std::string& format);
 

@@ -1,0 +1,385 @@
+#include "lakeflow/simulator/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+
+#include "lakeflow/simulator/query.h"
+
+namespace lakeflow::simulator {
+namespace {
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kControlPrefix = "/_simulator/";
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+// Matches "/a/{x}/b" against a request path; fills the {name} captures.
+bool MatchPath(const std::string& pattern, const std::string& path,
+               std::map<std::string, std::string>* captures) {
+  std::vector<std::string> want = Segments(pattern);
+  std::vector<std::string> got = Segments(path);
+  if (want.size() != got.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const std::string& w = want[i];
+    if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+      if (got[i].empty()) return false;
+      (*captures)[w.substr(1, w.size() - 2)] = got[i];
+    } else if (w != got[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void SendError(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  nlohmann::json body = {{"message", message}};
+  res.set_content(body.dump(), kJson);
+}
+
+std::string UrlEncode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+int64_t IntParam(const httplib::Request& req, const std::string& name, int64_t fallback) {
+  if (name.empty() || !req.has_param(name)) return fallback;
+  std::string v = req.get_param_value(name);
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size()) return fallback;
+  return n;
+}
+
+const ParamSpec* FindRole(const EndpointSpec& ep, ParamRole role) {
+  for (const auto& p : ep.params) {
+    if (p.role == role) return &p;
+  }
+  return nullptr;
+}
+
+// A size parameter's value within its declared default and max.
+int64_t SizeParam(const httplib::Request& req, const EndpointSpec& ep, ParamRole role,
+                  const char* default_name) {
+  const ParamSpec* p = FindRole(ep, role);
+  int64_t def = p && p->default_value > 0 ? p->default_value : 30;
+  int64_t n = IntParam(req, p ? p->name : default_name, def);
+  if (n < 1) n = def;
+  if (p && p->max_value > 0) n = std::min(n, p->max_value);
+  return n;
+}
+
+// The request's URL with `page` replaced, absolute, on the Host it came to.
+std::string PageUrl(const httplib::Request& req, const std::string& page_name, int64_t page) {
+  std::string url = "http://" + req.get_header_value("Host") + req.path + "?";
+  bool first = true;
+  bool placed = false;
+  for (const auto& [k, v] : req.params) {
+    url += first ? "" : "&";
+    first = false;
+    if (k == page_name) {
+      if (placed) continue;
+      url += UrlEncode(k) + "=" + std::to_string(page);
+      placed = true;
+    } else {
+      url += UrlEncode(k) + "=" + UrlEncode(v);
+    }
+  }
+  if (!placed) url += (first ? "" : "&") + UrlEncode(page_name) + "=" + std::to_string(page);
+  return url;
+}
+
+std::string LinkHeader(const httplib::Request& req, const std::string& page_name, int64_t page,
+                       int64_t last) {
+  std::vector<std::string> links;
+  auto add = [&](int64_t p, const char* rel) {
+    links.push_back("<" + PageUrl(req, page_name, p) + ">; rel=\"" + rel + "\"");
+  };
+  if (page > 1) add(std::min(page - 1, last), "prev");
+  if (page < last) add(page + 1, "next");
+  if (page < last) add(last, "last");
+  if (page > 1) add(1, "first");
+  std::string out;
+  for (const auto& l : links) out += (out.empty() ? "" : ", ") + l;
+  return out;
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)),
+      faults_(options_.fault_rate, options_.seed),
+      http_(std::make_unique<httplib::Server>()) {}
+
+Server::~Server() {
+  Stop();
+}
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
+  if (options.fault_rate < 0 || options.fault_rate > 1) {
+    return Status::Invalid("--faults must be between 0 and 1, got {}", options.fault_rate);
+  }
+  if (options.scale < 0) return Status::Invalid("--scale must not be negative");
+  std::unique_ptr<Server> server(new Server(options));
+  LF_ASSIGN_OR_RETURN(server->spec_, LoadSpec(options.spec_dir));
+  LF_RETURN_IF_ERROR(server->LoadCorpora());
+  server->InstallRoutes();
+  return server;
+}
+
+Status Server::LoadCorpora() {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(options_.spec_dir) / "corpus";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".json") continue;
+    LF_ASSIGN_OR_RETURN(auto corpus, Corpus::Load(entry.path().string(), options_.scale));
+    corpora_[entry.path().stem().string()] = std::move(corpus);
+  }
+  if (ec) return Status::IOError("{}: {}", dir.string(), ec.message());
+  int64_t now = NowMicros();
+  for (size_t i = 0; i < spec_.endpoints.size(); ++i) {
+    const EndpointSpec& ep = spec_.endpoints[i];
+    auto it = corpora_.find(ep.corpus);
+    if (it == corpora_.end()) {
+      return Status::Invalid("{}/endpoints.yaml: endpoints[{}].corpus: no corpus/{}.json",
+                             options_.spec_dir, i, ep.corpus);
+    }
+    if (ep.future_count > 0)
+      it->second->AddFutureRecords(ep.future_cursor_field, ep.future_count, now);
+  }
+  return Status::OK();
+}
+
+void Server::InstallRoutes() {
+  auto api = [this](const httplib::Request& req, httplib::Response& res) { HandleApi(req, res); };
+  http_->Get(".*", api);
+  http_->Post(".*", api);
+  http_->Delete(".*", api);
+  http_->Put(".*", api);
+  http_->Patch(".*", api);
+}
+
+Status Server::Bind() {
+  if (options_.port == 0) {
+    port_ = http_->bind_to_any_port(options_.host);
+  } else {
+    port_ = http_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) return Status::IOError("cannot listen on {}:{}", options_.host, options_.port);
+  return Status::OK();
+}
+
+Status Server::Start() {
+  LF_RETURN_IF_ERROR(Bind());
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return Status::OK();
+}
+
+Status Server::Run() {
+  LF_RETURN_IF_ERROR(Bind());
+  if (options_.on_listening) options_.on_listening(port_);
+  if (!http_->listen_after_bind()) return Status::IOError("server stopped with an error");
+  return Status::OK();
+}
+
+void Server::Stop() {
+  if (http_) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Server::HandleApi(const httplib::Request& req, httplib::Response& res) {
+  if (req.path.rfind(kControlPrefix, 0) == 0) return HandleControl(req, res);
+  Fault fault = faults_.Next();
+  switch (fault) {
+    case Fault::kTooManyRequests:
+      res.set_header("Retry-After", "1");
+      return SendError(res, 429, "API rate limit exceeded (simulated)");
+    case Fault::kInternalError:
+      return SendError(res, 500, "Internal Server Error (simulated)");
+    case Fault::kServiceUnavailable:
+      return SendError(res, 503, "Service Unavailable (simulated)");
+    case Fault::kSlow:
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      break;
+    default:
+      break;
+  }
+  bool served = false;
+  for (const auto& ep : spec_.endpoints) {
+    std::map<std::string, std::string> captures;
+    if (ep.method != req.method || !MatchPath(ep.path, req.path, &captures)) continue;
+    ServeEndpoint(ep, captures, req, res);
+    served = true;
+    break;
+  }
+  if (!served) return SendError(res, 404, "Not Found");
+  // httplib leaves status at -1 until it sends a success; errors set it.
+  if (fault != Fault::kTruncated || res.status >= 300) return;
+  // Declare the whole body, send half, then fail the write so the connection closes.
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  res.set_content_provider(body->size(), kJson,
+                           [body](size_t offset, size_t, httplib::DataSink& sink) {
+                             if (offset == 0) sink.write(body->data(), body->size() / 2);
+                             return false;
+                           });
+}
+
+std::shared_ptr<const std::vector<uint32_t>> Server::Lookup(size_t ep_index, const Corpus& corpus,
+                                                            const Query& q) {
+  std::string key = std::to_string(ep_index) + "#" + q.CacheKey();
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+  }
+  // Evaluated outside the cache lock: two racing requests may both compute
+  // the same list, which is harmless and keeps other queries unblocked.
+  auto list = std::make_shared<const std::vector<uint32_t>>(Evaluate(corpus, q));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  cache_.emplace(key, list);
+  return list;
+}
+
+void Server::InvalidateCache() {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  cache_.clear();
+}
+
+void Server::ServeEndpoint(const EndpointSpec& ep,
+                           const std::map<std::string, std::string>& captures,
+                           const httplib::Request& req, httplib::Response& res) {
+  std::shared_lock<std::shared_mutex> lock(corpora_mu_);
+  const Corpus& corpus = *corpora_.at(ep.corpus);
+  if (ep.single_entity || corpus.single_entity()) {
+    std::string body = corpus.entity_text();
+    if (!corpus.single_entity() && corpus.size() > 0) corpus.AppendText(0, &body);
+    return res.set_content(body, kJson);
+  }
+  auto query = BuildQuery(ep, req.params, captures);
+  if (!query.ok()) return SendError(res, 422, query.status().message());
+  auto list = Lookup(static_cast<size_t>(&ep - spec_.endpoints.data()), corpus, *query);
+  size_t total = list->size();
+  size_t begin = 0;
+  size_t count = total;
+  if (ep.pagination == Pagination::kPageNumber ||
+      ep.pagination == Pagination::kPageNumberWithLinkHeader) {
+    int64_t per_page = SizeParam(req, ep, ParamRole::kPerPage, "per_page");
+    const ParamSpec* page_param = FindRole(ep, ParamRole::kPage);
+    std::string page_name = page_param ? page_param->name : "page";
+    int64_t page = std::max<int64_t>(1, IntParam(req, page_name, 1));
+    int64_t last = std::max<int64_t>(1, (static_cast<int64_t>(total) + per_page - 1) / per_page);
+    begin = std::min(total, static_cast<size_t>((page - 1) * per_page));
+    count = std::min(total - begin, static_cast<size_t>(per_page));
+    if (ep.pagination == Pagination::kPageNumberWithLinkHeader) {
+      std::string link = LinkHeader(req, page_name, page, last);
+      if (!link.empty()) res.set_header("Link", link);
+    }
+  } else if (ep.pagination == Pagination::kOffsetLimit) {
+    const ParamSpec* offset_param = FindRole(ep, ParamRole::kOffset);
+    int64_t offset =
+        std::max<int64_t>(0, IntParam(req, offset_param ? offset_param->name : "offset", 0));
+    int64_t limit = SizeParam(req, ep, ParamRole::kLimit, "limit");
+    begin = std::min(total, static_cast<size_t>(offset));
+    count = std::min(total - begin, static_cast<size_t>(limit));
+  }
+  std::string body;
+  body.reserve(count * 4096 + 64);
+  if (!ep.records_key.empty()) body += "{\"" + ep.records_key + "\":";
+  body += '[';
+  for (size_t k = 0; k < count; ++k) {
+    if (k) body += ',';
+    corpus.AppendText((*list)[begin + k], &body);
+  }
+  body += ']';
+  if (!ep.records_key.empty()) {
+    // Extras are an object's text: splice its members after the records.
+    if (ep.extras_json.size() > 2)
+      body += "," + ep.extras_json.substr(1);
+    else
+      body += "}";
+  }
+  // Moved in: httplib 0.11's set_content copies, and a page is ~400 KB.
+  res.body = std::move(body);
+  res.set_header("Content-Type", kJson);
+}
+
+void Server::HandleControl(const httplib::Request& req, httplib::Response& res) {
+  std::vector<std::string> seg = Segments(req.path);  // "_simulator", corpus, ...
+  if (seg.size() == 2 && seg[1] == "health" && req.method == "GET") {
+    nlohmann::json body = {{"status", "ok"}, {"endpoints", spec_.endpoints.size()}};
+    return res.set_content(body.dump(), kJson);
+  }
+  if (seg.size() < 3) return SendError(res, 404, "Not Found");
+  auto it = corpora_.find(seg[1]);
+  if (it == corpora_.end()) return SendError(res, 404, "no corpus " + seg[1]);
+  Corpus& corpus = *it->second;
+  int64_t now = NowMicros();
+  if (seg.size() == 3 && seg[2] == "records" && req.method == "POST") {
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return SendError(res, 400, "body is not JSON");
+    std::unique_lock<std::shared_mutex> lock(corpora_mu_);
+    auto text = corpus.Upsert(body, now);
+    if (!text.ok()) return SendError(res, 400, text.status().message());
+    InvalidateCache();
+    return res.set_content(*text, kJson);
+  }
+  if (seg.size() == 4 && seg[2] == "records" && req.method == "DELETE") {
+    std::unique_lock<std::shared_mutex> lock(corpora_mu_);
+    Status st = corpus.Delete(seg[3], now);
+    if (!st.ok()) return SendError(res, 404, st.message());
+    InvalidateCache();
+    res.status = 204;
+    return;
+  }
+  if (seg.size() == 3 && seg[2] == "deleted" && req.method == "GET") {
+    int64_t since = 0;
+    if (req.has_param("since")) {
+      auto m = IsoMicros(req.get_param_value("since"));
+      if (!m) return SendError(res, 400, "since: expected an ISO timestamp");
+      since = *m;
+    }
+    std::shared_lock<std::shared_mutex> lock(corpora_mu_);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : corpus.DeletedSince(since)) {
+      nlohmann::json id = nlohmann::json::parse(d.id, nullptr, false);
+      if (id.is_discarded() || !id.is_number()) id = d.id;
+      out.push_back({{"id", id}, {"deleted_at", FormatIsoMicros(d.deleted_at_micros)}});
+    }
+    return res.set_content(nlohmann::json{{"deleted", out}}.dump(), kJson);
+  }
+  SendError(res, 404, "Not Found");
+}
+
+}  // namespace lakeflow::simulator

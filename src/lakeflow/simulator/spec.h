@@ -1,0 +1,63 @@
+// The simulator's API description: endpoints.yaml loaded into plain structs.
+//
+// The spec is read once at start-up; everything after works on these structs,
+// so yaml-cpp (which throws) stays behind LoadSpec.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lakeflow/core/status.h"
+
+namespace lakeflow::simulator {
+
+enum class FilterOp { kEq, kGte, kLte, kEndsWith };
+enum class ParamRole { kFilter, kSortBy, kSortOrder, kPage, kPerPage, kOffset, kLimit };
+enum class Pagination { kPageNumberWithLinkHeader, kPageNumber, kOffsetLimit, kNone };
+
+struct ParamSpec {
+  std::string name;
+  ParamRole role = ParamRole::kFilter;
+  std::string field;  // kFilter: dotted record field
+  FilterOp op = FilterOp::kEq;
+  std::string value;  // path params: template such as "/pulls/{pull_number}"
+  // kSortBy: option -> dotted field ("created" -> "created_at" unless mapped).
+  std::map<std::string, std::string> sort_options;
+  int64_t default_value = 0;  // kPerPage / kLimit
+  int64_t max_value = 0;      // kPerPage / kLimit; 0 = unbounded
+};
+
+struct SortSpec {
+  std::string field;  // empty: corpus order
+  bool descending = false;
+};
+
+struct EndpointSpec {
+  std::string path;  // "/repos/{owner}/{repo}/issues"
+  std::string method = "GET";
+  std::string corpus;
+  std::vector<ParamSpec> params;       // query parameters
+  std::vector<ParamSpec> path_params;  // path segments that filter
+  Pagination pagination = Pagination::kNone;
+  SortSpec default_sort;
+  std::string records_key;  // non-empty: records wrapped in an object
+  std::string extras_json;  // wrapper extras, a JSON object, emitted as given
+  bool single_entity = false;
+  std::string future_cursor_field;  // synthesize_future_records
+  int64_t future_count = 0;
+};
+
+struct Spec {
+  std::string dir;
+  std::vector<EndpointSpec> endpoints;
+};
+
+// Reads DIR/endpoints.yaml. Errors are one line: "FILE:LINE: FIELD: problem".
+Result<Spec> LoadSpec(const std::string& dir);
+
+// Parses "dotted.field asc|desc".
+Result<SortSpec> ParseSort(const std::string& text);
+
+}  // namespace lakeflow::simulator

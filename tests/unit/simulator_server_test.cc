@@ -1,0 +1,337 @@
+// The simulator served in-process and read with httplib::Client.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "lakeflow/core/time_parse.h"
+#include "lakeflow/simulator/server.h"
+
+namespace lakeflow::simulator {
+namespace {
+
+using nlohmann::json;
+
+class Simulator {
+ public:
+  // `spec` names a folder under testdata/simulator, or is an absolute path.
+  explicit Simulator(const std::string& spec, int64_t scale = 0, double faults = 0,
+                     uint64_t seed = 0) {
+    ServerOptions o;
+    o.spec_dir = spec.front() == '/' ? spec : std::string(LAKEFLOW_TESTDATA "/simulator/") + spec;
+    o.scale = scale;
+    o.fault_rate = faults;
+    o.seed = seed;
+    auto s = Server::Create(o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s).value();
+    EXPECT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(10, 0);
+  }
+  httplib::Client& client() { return *client_; }
+
+ private:
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+json GetJson(httplib::Client& c, const std::string& path, httplib::Headers* headers = nullptr) {
+  auto res = c.Get(path);
+  EXPECT_TRUE(res) << path;
+  if (!res) return json();
+  EXPECT_EQ(res->status, 200) << path << ": " << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  if (headers) *headers = res->headers;
+  return json::parse(res->body);
+}
+
+std::string Rel(const std::string& link, const std::string& rel) {
+  std::smatch m;
+  std::regex re("<([^>]*)>; rel=\"" + rel + "\"");
+  return std::regex_search(link, m, re) ? m[1].str() : "";
+}
+
+int64_t Micros(const json& v) {
+  return *ParseTimestampMicros(v.get<std::string>());
+}
+
+TEST(SimulatorServer, LinkHeaderPagingYieldsEveryIssueOnceInOrder) {
+  Simulator sim("github");
+  std::string path = "/repos/o/r/issues?per_page=40";
+  std::set<int64_t> ids;
+  std::vector<int64_t> updated;
+  int pages = 0;
+  while (!path.empty()) {
+    httplib::Headers headers;
+    json page = GetJson(sim.client(), path, &headers);
+    ++pages;
+    for (const auto& r : page) {
+      EXPECT_TRUE(ids.insert(r["id"].get<int64_t>()).second);
+      updated.push_back(Micros(r["updated_at"]));
+    }
+    auto link = headers.find("Link");
+    std::string next = link == headers.end() ? "" : Rel(link->second, "next");
+    if (!next.empty()) {
+      EXPECT_EQ(next.rfind("http://127.0.0.1:", 0), 0u) << next;
+      EXPECT_NE(next.find("per_page=40"), std::string::npos);
+      EXPECT_TRUE(std::regex_search(Rel(link->second, "last"), std::regex("[?&]page=4(&|$)")));
+      path = next.substr(next.find("/repos"));
+    } else {
+      path.clear();
+    }
+  }
+  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(ids.size(), 150u);
+  EXPECT_TRUE(std::is_sorted(updated.rbegin(), updated.rend()));
+}
+
+TEST(SimulatorServer, SinceAndStateFilters) {
+  Simulator sim("github");
+  json all = GetJson(sim.client(), "/repos/o/r/issues?per_page=100&page=1");
+  json rest = GetJson(sim.client(), "/repos/o/r/issues?per_page=100&page=2");
+  for (auto& r : rest) all.push_back(r);
+  ASSERT_EQ(all.size(), 150u);
+  const std::string since = "2024-06-21T18:36:07Z";
+  size_t want_since = 0, want_open = 0;
+  for (const auto& r : all) {
+    want_since += Micros(r["updated_at"]) >= *ParseTimestampMicros(since);
+    want_open += r["state"] == "open";
+  }
+  json got = GetJson(sim.client(), "/repos/o/r/issues?per_page=100&since=" + since);
+  EXPECT_EQ(got.size(), want_since);
+  for (const auto& r : got) EXPECT_GE(Micros(r["updated_at"]), *ParseTimestampMicros(since));
+  // An instant in another zone compares as the same instant.
+  json shifted =
+      GetJson(sim.client(), "/repos/o/r/issues?per_page=100&since=2024-06-21T20:36:07%2B02:00");
+  EXPECT_EQ(shifted.size(), want_since);
+  json open = GetJson(sim.client(), "/repos/o/r/issues?per_page=100&state=open");
+  json open2 = GetJson(sim.client(), "/repos/o/r/issues?per_page=100&state=open&page=2");
+  EXPECT_EQ(open.size() + open2.size(), want_open);
+  for (const auto& r : open) EXPECT_EQ(r["state"], "open");
+}
+
+TEST(SimulatorServer, SortByCreatedAscending) {
+  Simulator sim("github");
+  json got = GetJson(sim.client(), "/repos/o/r/issues?per_page=100&sort=created&direction=asc");
+  ASSERT_EQ(got.size(), 100u);
+  for (size_t i = 1; i < got.size(); ++i) {
+    EXPECT_LE(Micros(got[i - 1]["created_at"]), Micros(got[i]["created_at"]));
+  }
+}
+
+TEST(SimulatorServer, PathParamEndsWithFilter) {
+  Simulator sim("github");
+  json all = GetJson(sim.client(), "/repos/o/r/pulls/1/reviews?per_page=100");
+  for (const auto& r : all) {
+    std::string url = r["pull_request_url"];
+    EXPECT_EQ(url.substr(url.size() - 8), "/pulls/1");
+  }
+}
+
+TEST(SimulatorServer, ZendeskWrapperAndSingleEntityAndNotFound) {
+  Simulator zd("zendesk");
+  json tickets = GetJson(zd.client(), "/api/v2/incremental/tickets.json");
+  ASSERT_TRUE(tickets.is_object());
+  EXPECT_EQ(tickets["tickets"].size(), 4u);
+  EXPECT_EQ(tickets["end_of_stream"], true);
+  EXPECT_EQ(tickets["end_time"], 9999999999LL);
+  json articles = GetJson(zd.client(), "/api/v2/help_center/articles.json");
+  EXPECT_TRUE(articles["next_page"].is_null());
+
+  Simulator gh("github");
+  json user = GetJson(gh.client(), "/user");
+  EXPECT_TRUE(user.is_object());
+  EXPECT_TRUE(user.contains("login"));
+  auto res = gh.client().Get("/no/such/path");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(json::parse(res->body)["message"], "Not Found");
+}
+
+// A spec of its own: the shipped specs have no offset_limit endpoint.
+std::string OffsetLimitSpec() {
+  auto dir = std::filesystem::temp_directory_path() / "lf_sim_offset_limit";
+  std::filesystem::create_directories(dir / "corpus");
+  std::ofstream(dir / "endpoints.yaml") << R"(endpoints:
+  - path: /api/v2/tickets
+    corpus: tickets
+    response:
+      pagination_style: offset_limit
+      default_sort: "id asc"
+      wrapper: {records_key: tickets, extras: {end_of_stream: true, next_page: null}}
+    params:
+      offset: {role: offset}
+      limit:  {role: limit, default: 2, max: 3}
+)";
+  std::filesystem::copy_file(LAKEFLOW_TESTDATA "/simulator/zendesk/corpus/tickets.json",
+                             dir / "corpus" / "tickets.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  return dir.string();
+}
+
+TEST(SimulatorServer, OffsetLimitWrapped) {
+  Simulator sim(OffsetLimitSpec());
+  json first = GetJson(sim.client(), "/api/v2/tickets");
+  ASSERT_EQ(first["tickets"].size(), 2u);  // the default limit
+  EXPECT_EQ(first["end_of_stream"], true);
+  EXPECT_TRUE(first.contains("next_page"));
+  json capped = GetJson(sim.client(), "/api/v2/tickets?offset=0&limit=50");
+  ASSERT_EQ(capped["tickets"].size(), 3u);  // the max
+  json rest = GetJson(sim.client(), "/api/v2/tickets?offset=3&limit=3");
+  ASSERT_EQ(rest["tickets"].size(), 1u);
+  std::vector<int64_t> ids;
+  for (const auto& r : capped["tickets"]) ids.push_back(r["id"]);
+  ids.push_back(rest["tickets"][0]["id"]);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), 4u);
+  json past = GetJson(sim.client(), "/api/v2/tickets?offset=10");
+  EXPECT_TRUE(past["tickets"].empty());
+}
+
+TEST(SimulatorServer, ControlOnScaledCorpus) {
+  Simulator sim("github", 1000);
+  auto& c = sim.client();
+  json top = GetJson(c, "/repos/o/r/issues?per_page=1&sort=created&direction=asc");
+  int64_t id = top[0]["id"];
+  auto upd = c.Post("/_simulator/issues/records", json{{"id", id}, {"state", "weird"}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(upd);
+  EXPECT_EQ(upd->status, 200);
+  json weird = GetJson(c, "/repos/o/r/issues?state=weird");
+  ASSERT_EQ(weird.size(), 1u);
+  EXPECT_EQ(weird[0]["id"], id);
+  auto del = c.Delete("/_simulator/issues/records/" + std::to_string(id));
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 204);
+  EXPECT_TRUE(GetJson(c, "/repos/o/r/issues?state=weird").empty());
+}
+
+TEST(SimulatorServer, FutureRecordsAreAfterNow) {
+  Simulator sim("github");
+  json commits = GetJson(sim.client(), "/repos/o/r/commits?per_page=100");
+  EXPECT_EQ(commits.size(), 28u);  // 25 recorded + 3 synthesized
+  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  EXPECT_GT(Micros(commits[0]["commit"]["author"]["date"]), now);
+}
+
+TEST(SimulatorServer, ScaleGivesUniqueIdsAndIncreasingTimestamps) {
+  Simulator sim("github", 10000);
+  std::set<int64_t> ids;
+  std::set<int64_t> numbers;
+  std::vector<int64_t> created;
+  for (int page = 1; page <= 100; ++page) {
+    json got =
+        GetJson(sim.client(), "/repos/o/r/issues?per_page=100&sort=created&direction=asc&page=" +
+                                  std::to_string(page));
+    ASSERT_EQ(got.size(), 100u);
+    for (const auto& r : got) {
+      ids.insert(r["id"].get<int64_t>());
+      numbers.insert(r["number"].get<int64_t>());
+      created.push_back(Micros(r["created_at"]));
+    }
+  }
+  EXPECT_EQ(ids.size(), 10000u);
+  EXPECT_EQ(numbers.size(), 10000u);
+  EXPECT_TRUE(std::is_sorted(created.begin(), created.end()));
+  EXPECT_LT(created.front(), created.back());
+}
+
+std::vector<int> Statuses(uint64_t seed, int n) {
+  Simulator sim("github", 0, 1.0, seed);
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i) {
+    auto res = sim.client().Get("/user");
+    // A truncated body surfaces as a failed read: record it as -1.
+    out.push_back(res ? res->status * 10 + (res->get_header_value("Retry-After") == "1") : -1);
+  }
+  return out;
+}
+
+TEST(SimulatorServer, FaultsAtRateOneAreDeterministicAndCoverEveryKind) {
+  FaultPlan plan(1.0, 7);
+  std::set<Fault> kinds;
+  for (uint64_t n = 0; n < 100; ++n) {
+    EXPECT_NE(plan.At(n), Fault::kNone);
+    kinds.insert(plan.At(n));
+  }
+  EXPECT_EQ(kinds.size(), static_cast<size_t>(kFaultKinds));
+
+  std::vector<int> a = Statuses(7, 12);
+  std::vector<int> b = Statuses(7, 12);
+  EXPECT_EQ(a, b);
+  for (size_t i = 0; i < a.size(); ++i) {
+    switch (plan.At(i)) {
+      case Fault::kTooManyRequests:
+        EXPECT_EQ(a[i], 4291);
+        break;
+      case Fault::kInternalError:
+        EXPECT_EQ(a[i], 5000);
+        break;
+      case Fault::kServiceUnavailable:
+        EXPECT_EQ(a[i], 5030);
+        break;
+      case Fault::kSlow:
+        EXPECT_EQ(a[i], 2000);
+        break;
+      case Fault::kTruncated:
+        EXPECT_EQ(a[i], -1);
+        break;
+      case Fault::kNone:
+        ADD_FAILURE();
+    }
+  }
+  // Control endpoints are never faulted.
+  Simulator sim("github", 0, 1.0, 7);
+  for (int i = 0; i < 5; ++i) {
+    auto res = sim.client().Get("/_simulator/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+  }
+}
+
+TEST(SimulatorServer, ControlInsertUpdateDelete) {
+  Simulator sim("github");
+  auto& c = sim.client();
+  json before = GetJson(c, "/repos/o/r/issues?per_page=1");
+  int64_t id = before[0]["id"];
+
+  auto ins =
+      c.Post("/_simulator/issues/records",
+             R"({"id": 42, "title": "new", "state": "open", "updated_at": "2030-01-01T00:00:00Z"})",
+             "application/json");
+  ASSERT_TRUE(ins);
+  EXPECT_EQ(ins->status, 200);
+  json top = GetJson(c, "/repos/o/r/issues?per_page=1");
+  EXPECT_EQ(top[0]["id"], 42);
+
+  // An update replaces the given fields and moves updated_at to now.
+  std::string body = json{{"id", id}, {"title", "changed"}}.dump();
+  auto upd = c.Post("/_simulator/issues/records", body, "application/json");
+  ASSERT_TRUE(upd);
+  json since_now = GetJson(c, "/repos/o/r/issues?per_page=100&since=2026-01-01T00:00:00Z");
+  bool found = false;
+  for (const auto& r : since_now) found |= r["id"] == id && r["title"] == "changed";
+  EXPECT_TRUE(found);
+
+  auto del = c.Delete("/_simulator/issues/records/42");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 204);
+  json after = GetJson(c, "/repos/o/r/issues?per_page=100&since=2029-01-01T00:00:00Z");
+  EXPECT_TRUE(after.empty());
+  json deleted = GetJson(c, "/_simulator/issues/deleted?since=2020-01-01T00:00:00Z");
+  ASSERT_EQ(deleted["deleted"].size(), 1u);
+  EXPECT_EQ(deleted["deleted"][0]["id"], 42);
+  auto missing = c.Delete("/_simulator/issues/records/42");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+}
+
+}  // namespace
+}  // namespace lakeflow::simulator
