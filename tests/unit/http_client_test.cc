@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "lakeflow/http/auth.h"
+#include "lakeflow/http/multi_fetcher.h"
 #include "lakeflow/http/url.h"
 
 namespace lakeflow::http {
@@ -350,6 +351,62 @@ TEST(RetryPolicy, ParsesHttpDates) {
   r.headers.emplace("Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT");
   auto now = std::chrono::system_clock::time_point(std::chrono::seconds(784111777));
   EXPECT_EQ(ServerRequestedDelay(r, now), Millis(60000));
+}
+
+TEST(MultiFetcher, RunsRequestsConcurrentlyInOrder) {
+  LocalServer s;
+  s.server().Get("/slow", [](const httplib::Request& req, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    res.set_content(req.get_param_value("i"), "text/plain");
+  });
+  HttpClientOptions options;
+  auto fetcher = MultiFetcher::Make(options, 4);
+  ASSERT_TRUE(fetcher.ok());
+  std::vector<HttpRequest> requests;
+  for (int i = 0; i < 12; ++i)
+    requests.push_back({"GET", s.Url("/slow?i=" + std::to_string(i)), {}, {}});
+  auto start = std::chrono::steady_clock::now();
+  auto results = (*fetcher)->FetchAll(requests);
+  auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
+  ASSERT_EQ(results.size(), 12u);
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status().ToString();
+    EXPECT_EQ(results[i]->body, std::to_string(i));
+  }
+  EXPECT_EQ((*fetcher)->max_in_flight_seen(), 4);
+  EXPECT_LT(elapsed.count(), 1800);  // 3 rounds of 200 ms, not 12
+}
+
+TEST(MultiFetcher, RetriesAndFailuresStayPerRequest) {
+  LocalServer s;
+  std::atomic<int> flaky_calls{0};
+  s.server().Get("/ok", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  s.server().Get("/flaky", [&](const httplib::Request&, httplib::Response& res) {
+    if (++flaky_calls == 1) {
+      res.status = 429;
+      res.set_header("Retry-After", "0");
+      return;
+    }
+    res.set_content("recovered", "text/plain");
+  });
+  s.server().Get("/gone",
+                 [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+  HttpClientOptions options;
+  auto fetcher = MultiFetcher::Make(options, 2);
+  ASSERT_TRUE(fetcher.ok());
+  auto token = MakeBearerAuth("tok");
+  (*fetcher)->set_authenticator(token.get());
+  auto results = (*fetcher)->FetchAll({{"GET", s.Url("/ok"), {}, {}},
+                                       {"GET", s.Url("/flaky"), {}, {}},
+                                       {"GET", s.Url("/gone?token=abc"), {}, {}}});
+  ASSERT_TRUE(results[0].ok());
+  ASSERT_TRUE(results[1].ok());
+  EXPECT_EQ(results[1]->body, "recovered");
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].status().message(), "HTTP 404 from GET " + s.Url("/gone?token=****") + ": ");
+  EXPECT_EQ((*fetcher)->attempts(), 4);
 }
 
 }  // namespace

@@ -2,54 +2,13 @@
 
 #include <curl/curl.h>
 
-#include <mutex>
 #include <thread>
 
 #include "lakeflow/http/auth.h"
+#include "lakeflow/http/easy_transfer.h"
 #include "lakeflow/http/url.h"
 
 namespace lakeflow::http {
-
-namespace {
-
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* response = static_cast<HttpResponse*>(user);
-  std::string_view line(data, size * n);
-  if (line.starts_with("HTTP/")) {
-    response->headers.clear();  // a new response (after a redirect or 100-continue)
-    return size * n;
-  }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * n;
-  std::string name(line.substr(0, colon));
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  auto [it, inserted] = response->headers.emplace(name, std::string(value));
-  if (!inserted) it->second += ", " + std::string(value);
-  return size * n;
-}
-
-// RAII for a curl header list.
-struct HeaderList {
-  curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
-  void Add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
-};
-
-}  // namespace
 
 Status HttpError(const HttpRequest& request, const HttpResponse& response,
                  std::string_view context) {
@@ -63,7 +22,7 @@ Status HttpError(const HttpRequest& request, const HttpResponse& response,
 }
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Make(HttpClientOptions options) {
-  GlobalInitOnce();
+  EnsureCurlInitialized();
   std::unique_ptr<HttpClient> client(new HttpClient(std::move(options)));
   client->curl_ = curl_easy_init();
   if (!client->curl_) return Status::Internal("curl_easy_init failed");
@@ -90,50 +49,9 @@ void HttpClient::Wait(Millis delay) {
 }
 
 Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) {
-  CURL* curl = static_cast<CURL*>(curl_);
-  curl_easy_reset(curl);  // options only: the connection cache survives
-  HttpResponse response;
-  HeaderList headers;
-  for (const auto& [k, v] : request.headers) headers.Add(k + ": " + v);
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
-  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty())
-    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes_per_s);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.low_speed_seconds);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
-  if (request.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
-  } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
+  EasyTransfer transfer(static_cast<CURL*>(curl_), request, options_);
   ++attempts_;
-  CURLcode rc = curl_easy_perform(curl);
-  if (rc != CURLE_OK) {
-    return Status::SourceError("{} {}: {}", request.method, RedactUrl(request.url),
-                               curl_easy_strerror(rc));
-  }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  char* effective = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
-  response.url = effective ? effective : request.url;
-  return response;
+  return transfer.Finish(curl_easy_perform(static_cast<CURL*>(curl_)));
 }
 
 Result<HttpResponse> HttpClient::Send(HttpRequest request) {

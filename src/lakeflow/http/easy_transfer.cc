@@ -1,0 +1,93 @@
+#include "lakeflow/http/easy_transfer.h"
+
+#include <mutex>
+
+#include "lakeflow/http/url.h"
+
+namespace lakeflow::http {
+
+namespace {
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  std::string_view line(data, size * n);
+  if (line.starts_with("HTTP/")) {
+    response->headers.clear();  // a new response (after a redirect or 100-continue)
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * n;
+  std::string name(line.substr(0, colon));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  auto [it, inserted] = response->headers.emplace(name, std::string(value));
+  if (!inserted) it->second += ", " + std::string(value);
+  return size * n;
+}
+
+}  // namespace
+
+void EnsureCurlInitialized() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+EasyTransfer::EasyTransfer(CURL* curl, HttpRequest request, const HttpClientOptions& options)
+    : curl_(curl), request_(std::move(request)) {
+  curl_easy_reset(curl);
+  for (const auto& [k, v] : request_.headers)
+    headers_ = curl_slist_append(headers_, (k + ": " + v).c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, request_.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes_per_s);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.low_speed_seconds);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response_.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response_);
+  if (request_.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request_.body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request_.body.size()));
+  } else if (request_.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request_.method.c_str());
+  }
+}
+
+EasyTransfer::~EasyTransfer() {
+  curl_slist_free_all(headers_);
+}
+
+Result<HttpResponse> EasyTransfer::Finish(CURLcode code) {
+  if (code != CURLE_OK) {
+    return Status::SourceError("{} {}: {}", request_.method, RedactUrl(request_.url),
+                               curl_easy_strerror(code));
+  }
+  curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response_.status);
+  char* effective = nullptr;
+  curl_easy_getinfo(curl_, CURLINFO_EFFECTIVE_URL, &effective);
+  response_.url = effective ? effective : request_.url;
+  return std::move(response_);
+}
+
+}  // namespace lakeflow::http
