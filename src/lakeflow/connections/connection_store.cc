@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "lakeflow/core/file_io.h"
+
 namespace lakeflow {
 
 namespace fs = std::filesystem;
@@ -81,23 +83,6 @@ Result<Connection> FromJson(const json& j, const std::string& path) {
   return c;
 }
 
-// Writes `text` to `path` atomically (temp file + rename), mode 0600 from the
-// first byte so a secret is never readable by others, not even briefly.
-Status WritePrivateFile(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot write {}: {}", tmp, std::strerror(errno));
-  ::fchmod(fd, 0600);
-  ssize_t written = ::write(fd, text.data(), text.size());
-  bool ok = written == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::IOError("cannot write {}: {}", path, std::strerror(errno));
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 Status ConnectionStore::Create(const Connection& connection, bool replace) {
@@ -110,17 +95,16 @@ Status ConnectionStore::Create(const Connection& connection, bool replace) {
   if (!replace && fs::exists(path)) {
     return Status::Invalid("connection '{}' already exists (delete it first)", connection.name);
   }
-  return WritePrivateFile(path, ToJson(connection).dump(2) + "\n");
+  return WriteFileAtomically(path, ToJson(connection).dump(2) + "\n", 0600);
 }
 
 Result<Connection> ConnectionStore::Get(std::string_view name) const {
   LF_RETURN_IF_ERROR(ValidateConnectionName(name));
   std::string path = PathOf(name);
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("unknown connection '{}' (none in {}/connections)", name, home_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = ReadWholeFile(path);
+  if (!text.ok())
+    return Status::NotFound("unknown connection '{}' (none in {}/connections)", name, home_);
+  auto j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return Status::IOError("connection file {} is corrupt: not valid JSON", path);
   return FromJson(j, path);

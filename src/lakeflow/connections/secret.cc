@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lakeflow/connect/registry.h"
+#include "lakeflow/core/file_io.h"
 
 namespace lakeflow {
 
@@ -25,12 +26,11 @@ Result<std::string> ResolveSecretReference(std::string_view option, const std::s
   }
   if (value.starts_with("file:")) {
     std::string path = value.substr(5);
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    auto text = ReadWholeFile(path);
+    if (!text.ok()) {
       return Status::Invalid("option '{}' refers to file {}, which cannot be read", option, path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string out = ss.str();
+    }
+    std::string out = std::move(text).value();
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return out;
   }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "lakeflow/core/file_io.h"
 #include "lakeflow/core/offset.h"
 
 namespace lakeflow {
@@ -46,9 +47,5 @@ class Checkpoint {
   explicit Checkpoint(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;
 };
-
-// Writes a file atomically: a temp file, fsync, rename.
-Status WriteFileAtomically(const std::string& path, const std::string& contents);
-Result<std::string> ReadWholeFile(const std::string& path);
 
 }  // namespace lakeflow
