@@ -135,11 +135,10 @@ TEST(SimulatorServer, PathParamEndsWithFilter) {
 
 TEST(SimulatorServer, ZendeskWrapperAndSingleEntityAndNotFound) {
   Simulator zd("zendesk");
-  json tickets = GetJson(zd.client(), "/api/v2/incremental/tickets.json");
+  json tickets = GetJson(zd.client(), "/api/v2/incremental/tickets.json?start_time=0");
   ASSERT_TRUE(tickets.is_object());
   EXPECT_EQ(tickets["tickets"].size(), 4u);
   EXPECT_EQ(tickets["end_of_stream"], true);
-  EXPECT_EQ(tickets["end_time"], 9999999999LL);
   json articles = GetJson(zd.client(), "/api/v2/help_center/articles.json");
   EXPECT_TRUE(articles["next_page"].is_null());
 

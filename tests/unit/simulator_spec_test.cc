@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "lakeflow/simulator/spec.h"
 
@@ -38,10 +39,16 @@ TEST(SimulatorSpec, LoadsGithubSpec) {
 TEST(SimulatorSpec, ZendeskWrapperExtras) {
   auto spec = LoadSpec(LAKEFLOW_TESTDATA "/simulator/zendesk");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ(spec->endpoints[0].records_key, "tickets");
-  EXPECT_EQ(spec->endpoints[0].extras_json,
-            R"({"end_of_stream":true,"end_time":9999999999,"count":4})");
-  EXPECT_EQ(spec->endpoints[4].extras_json, R"({"next_page":null,"count":4})");
+  const EndpointSpec& tickets = spec->endpoints[0];
+  EXPECT_EQ(tickets.records_key, "tickets");
+  EXPECT_EQ(tickets.extras_json, "{}");
+  EXPECT_EQ(tickets.pagination, Pagination::kTimeBased);
+  // time_based pins its order: the start_time field ascending, ties by id.
+  EXPECT_EQ(tickets.default_sort.field, "updated_at");
+  EXPECT_FALSE(tickets.default_sort.descending);
+  EXPECT_EQ(tickets.default_sort.tie_field, "id");
+  EXPECT_EQ(spec->endpoints[4].records_key, "articles");
+  EXPECT_EQ(spec->endpoints[4].pagination, Pagination::kNextPageUrl);
 }
 
 TEST(SimulatorSpec, BadOpNamesFileLineAndField) {
@@ -72,6 +79,40 @@ TEST(SimulatorSpec, MissingFieldAndBadPagination) {
   EXPECT_NE(bad.status().message().find(":5: endpoints[0].response.pagination_style"),
             std::string::npos)
       << bad.status().message();
+}
+
+TEST(SimulatorSpec, BodyPagedStylesNeedWrapperAndStartTime) {
+  auto no_start = LoadSpec(WriteSpec("nostart",
+                                     "endpoints:\n  - path: /x\n    corpus: x\n    response:\n"
+                                     "      pagination_style: time_based\n"
+                                     "      wrapper: {records_key: x}\n"));
+  ASSERT_FALSE(no_start.ok());
+  EXPECT_NE(no_start.status().message().find("role start_time"), std::string::npos)
+      << no_start.status().message();
+  auto no_wrapper = LoadSpec(WriteSpec("nowrapper",
+                                       "endpoints:\n  - path: /x\n    corpus: x\n    response:\n"
+                                       "      pagination_style: next_page_url\n"));
+  ASSERT_FALSE(no_wrapper.ok());
+  EXPECT_NE(no_wrapper.status().message().find(":5: endpoints[0].response.wrapper"),
+            std::string::npos)
+      << no_wrapper.status().message();
+  auto no_field = LoadSpec(WriteSpec("nofield",
+                                     "endpoints:\n  - path: /x\n    corpus: x\n    params:\n"
+                                     "      start_time: {role: start_time}\n"));
+  ASSERT_FALSE(no_field.ok());
+  EXPECT_NE(no_field.status().message().find("params.start_time.field: missing"), std::string::npos)
+      << no_field.status().message();
+}
+
+TEST(SimulatorSpec, AllValueAndGithubOrgEndpoints) {
+  auto spec = LoadSpec(LAKEFLOW_TESTDATA "/simulator/github");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->endpoints[2].params[0].name, "state");
+  EXPECT_EQ(spec->endpoints[2].params[0].all_value, "all");
+  std::set<std::string> paths;
+  for (const auto& ep : spec->endpoints) paths.insert(ep.path);
+  EXPECT_TRUE(paths.count("/orgs/{org}/teams"));
+  EXPECT_TRUE(paths.count("/orgs/{org}/members"));
 }
 
 TEST(SimulatorSpec, YamlSyntaxErrorNamesLine) {

@@ -140,6 +140,10 @@ int RunApp(int argc, char** argv) {
   simulate_cmd->add_option("--faults", simulate.faults, "Probability of a fault per request")
       ->check(CLI::Range(0.0, 1.0));
   simulate_cmd->add_option("--seed", simulate.seed, "Seed for fault injection");
+  simulate_cmd->add_flag("--compress", simulate.compress,
+                         "Compress responses (gzip/brotli) when the client accepts it");
+  simulate_cmd->add_option("--auth", simulate.auth,
+                           "Require this exact Authorization header on API requests");
 
   try {
     app.parse(argc, argv);

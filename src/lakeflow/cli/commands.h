@@ -74,6 +74,8 @@ struct SimulateArgs {
   int64_t scale = 0;  // 0: the corpora as recorded
   double faults = 0;  // probability a request is faulted
   uint64_t seed = 0;
+  bool compress = false;  // compress responses for clients that accept it
+  std::string auth;       // non-empty: the Authorization header API requests must carry
 };
 // Serves the API in spec_dir/endpoints.yaml until killed (docs/simulator.md).
 Status RunSimulate(const SimulateArgs& args);

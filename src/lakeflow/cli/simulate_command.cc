@@ -15,6 +15,8 @@ Status RunSimulate(const SimulateArgs& args) {
   options.scale = args.scale;
   options.fault_rate = args.faults;
   options.seed = args.seed;
+  options.auth = args.auth;
+  options.compress = args.compress;
   options.on_listening = [&args](int port) {
     std::cerr << "lakeflow simulate: serving " << args.spec_dir << " on http://" << args.host << ":"
               << port << std::endl;

@@ -127,6 +127,10 @@ Result<std::optional<std::string>> Paginator::NextUrl(const std::string& url,
     LF_ASSIGN_OR_RETURN(auto more, ValueAt(response.body, spec_.has_more_pointer));
     if (!more || *more == "false") return none;
   }
+  if (!spec_.end_of_stream_pointer.empty()) {
+    LF_ASSIGN_OR_RETURN(auto end, ValueAt(response.body, spec_.end_of_stream_pointer));
+    if (end && *end == "true") return none;
+  }
   if (!spec_.total_pointer.empty()) {
     LF_ASSIGN_OR_RETURN(auto total, ValueAt(response.body, spec_.total_pointer));
     if (total && seen >= std::strtoll(total->c_str(), nullptr, 10)) return none;

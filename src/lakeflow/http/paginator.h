@@ -8,9 +8,9 @@
 //   kNone         one request
 //
 // Whatever the kind, a sequence also stops on an empty page, when a total
-// read from the body (total_pointer) is reached, or when a has-more flag
-// (has_more_pointer) is false. The state between pages is just the next URL,
-// so a read can stop after any page and resume there from its offset.
+// read from the body (total_pointer) is reached, when a has-more flag
+// (has_more_pointer) is false, or when an end-of-stream flag is true. The state between pages is
+// just the next URL, so a read can stop after any page and resume there from its offset.
 #pragma once
 
 #include <optional>
@@ -35,6 +35,7 @@ struct PaginatorSpec {
   std::string next_url_pointer;         // kNextUrl: JSON pointer to the next URL
   std::string total_pointer;            // optional: total number of records
   std::string has_more_pointer;         // optional: false means the last page
+  std::string end_of_stream_pointer;    // optional: true means the last page (Zendesk)
 };
 
 Result<PaginatorSpec::Kind> ParsePaginatorKind(std::string_view name);

@@ -66,16 +66,41 @@ std::string JoinPath(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
 
-// Finds every timestamp string in `v`, at any depth, with its dotted path.
-void CollectTimes(const Json& v, const std::string& path,
-                  std::vector<std::pair<std::string, int64_t>>* out) {
+struct TimeAt {
+  std::string path;
+  int64_t micros;
+  bool unix_seconds;  // an integer such as Zendesk's generated_timestamp
+};
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// An integer "*_timestamp" field holding seconds between 2001 and 2286.
+std::optional<int64_t> UnixSecondsMicros(const std::string& key, const Json& v) {
+  if (!v.is_number_integer() || !EndsWith(key, "_timestamp")) return std::nullopt;
+  int64_t secs = v.get<int64_t>();
+  if (secs < 1000000000 || secs >= 10000000000) return std::nullopt;
+  return secs * kMicrosPerSecond;
+}
+
+// Finds every timestamp at any depth, with its dotted path: ISO strings, and
+// unix-seconds integers (so scaling shifts those too).
+void CollectTimes(const Json& v, const std::string& path, std::vector<TimeAt>* out) {
   if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it) CollectTimes(*it, JoinPath(path, it.key()), out);
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string sub = JoinPath(path, it.key());
+      if (auto m = UnixSecondsMicros(it.key(), *it)) {
+        out->push_back({sub, *m, true});
+      } else {
+        CollectTimes(*it, sub, out);
+      }
+    }
   } else if (v.is_array()) {
     for (size_t i = 0; i < v.size(); ++i)
       CollectTimes(v[i], JoinPath(path, std::to_string(i)), out);
   } else if (v.is_string()) {
-    if (auto m = IsoMicros(v.get_ref<const std::string&>())) out->emplace_back(path, *m);
+    if (auto m = IsoMicros(v.get_ref<const std::string&>())) out->push_back({path, *m, false});
   }
 }
 
@@ -216,10 +241,10 @@ void Corpus::BuildTemplates(const Json& records) {
       continue;
     }
     Json marked = tpl.value;
-    std::vector<std::pair<std::string, int64_t>> times;
+    std::vector<TimeAt> times;
     CollectTimes(tpl.value, "", &times);
     int64_t earliest = std::numeric_limits<int64_t>::max();
-    for (const auto& [path, m] : times) earliest = std::min(earliest, m);
+    for (const auto& t : times) earliest = std::min(earliest, t.micros);
     if (!times.empty()) anchor_micros_ = std::min(anchor_micros_, earliest);
     auto add = [&](const std::string& path, Slot slot) {
       tpl.slot_by_path[path] = tpl.slots.size();
@@ -236,7 +261,9 @@ void Corpus::BuildTemplates(const Json& records) {
         add("sha", {Slot::kSha, marked["sha"].get<std::string>(), 0});
       }
     }
-    for (const auto& [path, m] : times) add(path, {Slot::kTime, "", m - earliest});
+    for (const auto& t : times) {
+      add(t.path, {t.unix_seconds ? Slot::kUnixTime : Slot::kTime, "", t.micros - earliest});
+    }
     // Split the text at the markers.
     std::string text = marked.dump();
     std::string quoted = std::string("\"") + kSlotMarker + "\"";
@@ -300,8 +327,18 @@ FieldValue Corpus::SlotValue(const Slot& slot, size_t i) const {
       f.micros = anchor_micros_ + static_cast<int64_t>(i) * kMicrosPerSecond + slot.offset;
       f.str = FormatIsoMicros(*f.micros);
       return f;
+    case Slot::kUnixTime:
+      f.kind = FieldValue::kNumber;
+      f.number = static_cast<double>(UnixSeconds(slot, i));
+      f.str = std::to_string(UnixSeconds(slot, i));
+      return f;
   }
   return f;
+}
+
+int64_t Corpus::UnixSeconds(const Slot& slot, size_t i) const {
+  int64_t micros = anchor_micros_ + static_cast<int64_t>(i) * kMicrosPerSecond + slot.offset;
+  return micros / kMicrosPerSecond;
 }
 
 void Corpus::AppendSlot(const Slot& slot, size_t i, std::string* out) const {
@@ -309,8 +346,11 @@ void Corpus::AppendSlot(const Slot& slot, size_t i, std::string* out) const {
   char buf[24];
   switch (slot.kind) {
     case Slot::kId:
-    case Slot::kNumber: {
-      int64_t v = slot.kind == Slot::kId ? id_base_ + idx : idx + 1;
+    case Slot::kNumber:
+    case Slot::kUnixTime: {
+      int64_t v = slot.kind == Slot::kId       ? id_base_ + idx
+                  : slot.kind == Slot::kNumber ? idx + 1
+                                               : UnixSeconds(slot, i);
       auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
       out->append(buf, end);
       return;

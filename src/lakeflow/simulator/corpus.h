@@ -71,10 +71,10 @@ class Corpus {
 
  private:
   struct Slot {
-    enum Kind { kId, kNumber, kNodeId, kSha, kTime };
+    enum Kind { kId, kNumber, kNodeId, kSha, kTime, kUnixTime };
     Kind kind;
     std::string base;    // kNodeId, kSha: the template's value
-    int64_t offset = 0;  // kTime: micros after the template's earliest timestamp
+    int64_t offset = 0;  // kTime, kUnixTime: micros after the template's earliest timestamp
   };
   struct Template {
     Json value;
@@ -90,6 +90,7 @@ class Corpus {
   void BuildTemplates(const Json& records);
   void AppendSlot(const Slot& slot, size_t i, std::string* out) const;
   FieldValue SlotValue(const Slot& slot, size_t i) const;
+  int64_t UnixSeconds(const Slot& slot, size_t i) const;
   const Stored* StoredAt(size_t i) const;
   std::optional<size_t> FindById(const std::string& id) const;
   Json ValueAt(size_t i) const;

@@ -51,10 +51,29 @@ SortKey KeyOf(const FieldValue& v) {
   return {2, 0, {}};
 }
 
+// Indexed by record index, filled for the records in `which`.
+std::vector<SortKey> KeysOf(const Corpus& corpus, const std::vector<uint32_t>& which,
+                            const std::string& field) {
+  FieldPath path = SplitPath(field);
+  std::vector<SortKey> keys(corpus.size());
+  for (uint32_t i : which) keys[i] = KeyOf(corpus.Field(i, path));
+  return keys;
+}
+
+// -1, 0, 1 in the sort's direction, except that missing and null values
+// come last either way.
+int Order(const SortKey& a, const SortKey& b, bool desc) {
+  if (a.rank != b.rank) return a.rank < b.rank ? -1 : 1;
+  int c = 0;
+  if (a.rank == 0) c = a.number < b.number ? -1 : (a.number > b.number ? 1 : 0);
+  if (a.rank == 1) c = a.text < b.text ? -1 : (a.text > b.text ? 1 : 0);
+  return desc ? -c : c;
+}
+
 }  // namespace
 
 std::string Query::CacheKey() const {
-  std::string key = sort.field + (sort.descending ? " desc" : " asc");
+  std::string key = sort.field + (sort.descending ? " desc " : " asc ") + sort.tie_field;
   for (const auto& c : conditions) {
     key += "|";
     for (const auto& p : c.field) key += p + ".";
@@ -80,6 +99,7 @@ Result<Query> BuildQuery(const EndpointSpec& ep,
     const std::string& value = it->second;
     switch (p.role) {
       case ParamRole::kFilter:
+        if (!p.all_value.empty() && value == p.all_value) break;
         q.conditions.push_back({SplitPath(p.field), p.op, value});
         break;
       case ParamRole::kSortBy: {
@@ -133,18 +153,14 @@ std::vector<uint32_t> Evaluate(const Corpus& corpus, const Query& q) {
     if (ok) out.push_back(static_cast<uint32_t>(i));
   }
   if (q.sort.field.empty()) return out;
-  FieldPath path = SplitPath(q.sort.field);
-  std::vector<SortKey> keys(corpus.size());
-  for (uint32_t i : out) keys[i] = KeyOf(corpus.Field(i, path));
+  std::vector<SortKey> keys = KeysOf(corpus, out, q.sort.field);
+  std::vector<SortKey> ties;
+  if (!q.sort.tie_field.empty()) ties = KeysOf(corpus, out, q.sort.tie_field);
   bool desc = q.sort.descending;
   std::stable_sort(out.begin(), out.end(), [&](uint32_t a, uint32_t b) {
-    const SortKey& ka = keys[a];
-    const SortKey& kb = keys[b];
-    if (ka.rank != kb.rank) return ka.rank < kb.rank;
-    if (ka.rank == 0 && ka.number != kb.number)
-      return desc ? ka.number > kb.number : ka.number < kb.number;
-    if (ka.rank == 1 && ka.text != kb.text) return desc ? ka.text > kb.text : ka.text < kb.text;
-    return false;
+    int c = Order(keys[a], keys[b], desc);
+    if (c == 0 && !ties.empty()) c = Order(ties[a], ties[b], desc);
+    return c < 0;
   });
   return out;
 }

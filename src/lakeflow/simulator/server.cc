@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kControlPrefix = "/_simulator/";
+constexpr int64_t kMicrosPerSecond = 1000000;
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -134,6 +135,20 @@ std::string LinkHeader(const httplib::Request& req, const std::string& page_name
   return out;
 }
 
+// Zendesk's list links: next_page / previous_page URLs or null, and the total.
+std::string PageLinks(const httplib::Request& req, const std::string& page_name, int64_t page,
+                      int64_t last, size_t total) {
+  Json next = page < last ? Json(PageUrl(req, page_name, page + 1)) : Json(nullptr);
+  Json prev = page > 1 ? Json(PageUrl(req, page_name, page - 1)) : Json(nullptr);
+  return "\"next_page\":" + next.dump() + ",\"previous_page\":" + prev.dump() +
+         ",\"count\":" + std::to_string(total);
+}
+
+int64_t FloorSeconds(int64_t micros) {
+  int64_t s = micros / kMicrosPerSecond;
+  return micros % kMicrosPerSecond < 0 ? s - 1 : s;
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options)
@@ -182,6 +197,19 @@ Status Server::LoadCorpora() {
 }
 
 void Server::InstallRoutes() {
+  // Answers go out at once (no Nagle wait for the ACK of the headers), and a
+  // client keeps its connection as it would with a real API.
+  http_->set_tcp_nodelay(true);
+  http_->set_keep_alive_max_count(10000);
+  if (!options_.compress) {
+    // httplib compresses whenever the client accepts it; forgetting that the
+    // client did is the only switch it offers. The request is the server's own
+    // mutable object, handed to handlers as const.
+    http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+      const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+  }
   auto api = [this](const httplib::Request& req, httplib::Response& res) { HandleApi(req, res); };
   http_->Get(".*", api);
   http_->Post(".*", api);
@@ -220,6 +248,13 @@ void Server::Stop() {
 
 void Server::HandleApi(const httplib::Request& req, httplib::Response& res) {
   if (req.path.rfind(kControlPrefix, 0) == 0) return HandleControl(req, res);
+  // Checked before faults, so unauthorized requests do not shift the fault sequence.
+  if (!options_.auth.empty() && req.get_header_value("Authorization") != options_.auth) {
+    res.status = 401;
+    Json body = {{"message", "Bad credentials"},
+                 {"documentation_url", "https://docs.github.com/rest"}};
+    return res.set_content(body.dump(), kJson);
+  }
   Fault fault = faults_.Next();
   switch (fault) {
     case Fault::kTooManyRequests:
@@ -290,11 +325,14 @@ void Server::ServeEndpoint(const EndpointSpec& ep,
   auto query = BuildQuery(ep, req.params, captures);
   if (!query.ok()) return SendError(res, 422, query.status().message());
   auto list = Lookup(static_cast<size_t>(&ep - spec_.endpoints.data()), corpus, *query);
+  if (ep.pagination == Pagination::kTimeBased) return ServeTimeBased(ep, corpus, *list, req, res);
   size_t total = list->size();
   size_t begin = 0;
   size_t count = total;
+  std::string meta;  // generated wrapper members
   if (ep.pagination == Pagination::kPageNumber ||
-      ep.pagination == Pagination::kPageNumberWithLinkHeader) {
+      ep.pagination == Pagination::kPageNumberWithLinkHeader ||
+      ep.pagination == Pagination::kNextPageUrl) {
     int64_t per_page = SizeParam(req, ep, ParamRole::kPerPage, "per_page");
     const ParamSpec* page_param = FindRole(ep, ParamRole::kPage);
     std::string page_name = page_param ? page_param->name : "page";
@@ -306,6 +344,8 @@ void Server::ServeEndpoint(const EndpointSpec& ep,
       std::string link = LinkHeader(req, page_name, page, last);
       if (!link.empty()) res.set_header("Link", link);
     }
+    if (ep.pagination == Pagination::kNextPageUrl)
+      meta = PageLinks(req, page_name, page, last, total);
   } else if (ep.pagination == Pagination::kOffsetLimit) {
     const ParamSpec* offset_param = FindRole(ep, ParamRole::kOffset);
     int64_t offset =
@@ -314,16 +354,64 @@ void Server::ServeEndpoint(const EndpointSpec& ep,
     begin = std::min(total, static_cast<size_t>(offset));
     count = std::min(total - begin, static_cast<size_t>(limit));
   }
+  SendPage(ep, corpus, *list, begin, count, meta, res);
+}
+
+// Zendesk's incremental export: records at or after start_time (unix
+// seconds) in (field, id) order, then where the next page starts.
+void Server::ServeTimeBased(const EndpointSpec& ep, const Corpus& corpus,
+                            const std::vector<uint32_t>& list, const httplib::Request& req,
+                            httplib::Response& res) {
+  const ParamSpec* p = FindRole(ep, ParamRole::kStartTime);  // the spec loader ensures one
+  int64_t start = IntParam(req, p->name, -1);
+  if (start < 0) {
+    res.status = 400;
+    Json body = {{"error", "InvalidValue"},
+                 {"description", p->name + " is required: a unix time in seconds"}};
+    return res.set_content(body.dump(), kJson);
+  }
+  FieldPath path = SplitPath(p->field);
+  auto micros = [&](uint32_t i) { return corpus.Field(i, path).micros; };
+  auto seconds = [&](uint32_t i) { return FloorSeconds(*micros(i)); };
+  // The list is sorted by the field: timestamps first, ascending.
+  auto first = std::partition_point(list.begin(), list.end(), [&](uint32_t i) {
+    auto m = micros(i);
+    return m && FloorSeconds(*m) < start;  // in seconds: a huge start_time cannot overflow
+  });
+  auto end = std::partition_point(first, list.end(), [&](uint32_t i) { return micros(i); });
+  int64_t per_page = SizeParam(req, ep, ParamRole::kPerPage, "per_page");
+  auto stop = first + std::min<int64_t>(per_page, end - first);
+  int64_t end_time = stop == first ? start : seconds(*(stop - 1));
+  // A page entirely in the start second would name itself as the next page:
+  // take the whole second instead and move past it.
+  if (stop != first && stop != end && end_time == start) {
+    while (stop != end && seconds(*stop) == start) ++stop;
+    end_time = start + 1;
+  }
+  std::string meta = "\"next_page\":" + Json(PageUrl(req, p->name, end_time)).dump() +
+                     ",\"end_time\":" + std::to_string(end_time) +
+                     ",\"end_of_stream\":" + (stop == end ? "true" : "false") +
+                     ",\"count\":" + std::to_string(stop - first);
+  SendPage(ep, corpus, list, static_cast<size_t>(first - list.begin()),
+           static_cast<size_t>(stop - first), meta, res);
+}
+
+// Writes records [begin, begin + count) of `list`, wrapped when the spec says
+// so: the records key, the generated `meta` members, then the spec's extras.
+void Server::SendPage(const EndpointSpec& ep, const Corpus& corpus,
+                      const std::vector<uint32_t>& list, size_t begin, size_t count,
+                      const std::string& meta, httplib::Response& res) {
   std::string body;
-  body.reserve(count * 4096 + 64);
+  body.reserve(count * 4096 + 64 + meta.size());
   if (!ep.records_key.empty()) body += "{\"" + ep.records_key + "\":";
   body += '[';
   for (size_t k = 0; k < count; ++k) {
     if (k) body += ',';
-    corpus.AppendText((*list)[begin + k], &body);
+    corpus.AppendText(list[begin + k], &body);
   }
   body += ']';
   if (!ep.records_key.empty()) {
+    if (!meta.empty()) body += "," + meta;
     // Extras are an object's text: splice its members after the records.
     if (ep.extras_json.size() > 2)
       body += "," + ep.extras_json.substr(1);

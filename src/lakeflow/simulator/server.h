@@ -32,6 +32,12 @@ struct ServerOptions {
   int64_t scale = 0;      // > 0: multiply each corpus of several records into this many
   double fault_rate = 0;  // probability that a request is faulted
   uint64_t seed = 0;
+  // Non-empty: API requests must carry exactly this Authorization header (else 401).
+  std::string auth;
+  // Compress responses (gzip/brotli) for clients that accept it. Off by
+  // default: on loopback compression only costs time, and the simulator must
+  // not be the bottleneck of a benchmark.
+  bool compress = false;
   // Called once listening, with the bound port (useful with port 0).
   std::function<void(int port)> on_listening;
 };
@@ -59,6 +65,12 @@ class Server {
   void HandleControl(const httplib::Request& req, httplib::Response& res);
   void ServeEndpoint(const EndpointSpec& ep, const std::map<std::string, std::string>& captures,
                      const httplib::Request& req, httplib::Response& res);
+  void ServeTimeBased(const EndpointSpec& ep, const Corpus& corpus,
+                      const std::vector<uint32_t>& list, const httplib::Request& req,
+                      httplib::Response& res);
+  static void SendPage(const EndpointSpec& ep, const Corpus& corpus,
+                       const std::vector<uint32_t>& list, size_t begin, size_t count,
+                       const std::string& meta, httplib::Response& res);
   std::shared_ptr<const std::vector<uint32_t>> Lookup(size_t ep_index, const Corpus& corpus,
                                                       const struct Query& q);
   void InvalidateCache();

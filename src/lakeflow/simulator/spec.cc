@@ -48,7 +48,7 @@ Result<ParamRole> ParseRole(const SpecError& err, const YAML::Node& n, const std
       {"filter", ParamRole::kFilter},        {"sort_by", ParamRole::kSortBy},
       {"sort_order", ParamRole::kSortOrder}, {"page", ParamRole::kPage},
       {"per_page", ParamRole::kPerPage},     {"offset", ParamRole::kOffset},
-      {"limit", ParamRole::kLimit}};
+      {"limit", ParamRole::kLimit},          {"start_time", ParamRole::kStartTime}};
   auto it = kRoles.find(n.as<std::string>());
   if (it == kRoles.end()) return err.At(n, where + ".role", "unknown role");
   return it->second;
@@ -66,6 +66,10 @@ Result<ParamSpec> ParseParam(const SpecError& err, const std::string& name, cons
     if (!n["op"]) return err.At(n, where + ".op", "missing");
     LF_ASSIGN_OR_RETURN(p.op, ParseOp(err, n["op"], where));
     if (n["value"]) p.value = n["value"].as<std::string>();
+    if (n["all_value"]) p.all_value = n["all_value"].as<std::string>();
+  }
+  if (p.role == ParamRole::kStartTime) {
+    LF_ASSIGN_OR_RETURN(p.field, RequiredString(err, n, "field", where));
   }
   if (p.role == ParamRole::kSortBy) {
     YAML::Node opts = n["options"];
@@ -91,6 +95,8 @@ Result<Pagination> ParsePagination(const SpecError& err, const YAML::Node& n,
   if (s == "page_number_with_link_header") return Pagination::kPageNumberWithLinkHeader;
   if (s == "page_number") return Pagination::kPageNumber;
   if (s == "offset_limit") return Pagination::kOffsetLimit;
+  if (s == "time_based") return Pagination::kTimeBased;
+  if (s == "next_page_url") return Pagination::kNextPageUrl;
   if (s == "none") return Pagination::kNone;
   return err.At(n, where, "unknown pagination_style '" + s + "'");
 }
@@ -150,6 +156,25 @@ Status ParseResponse(const SpecError& err, const YAML::Node& r, const std::strin
   return Status::OK();
 }
 
+// The body-paginated styles need a wrapper to put their links in; time_based
+// also needs its start_time parameter, and pins the order its paging relies on.
+Status CheckPagination(const SpecError& err, const YAML::Node& n, const std::string& where,
+                       EndpointSpec* ep) {
+  bool time_based = ep->pagination == Pagination::kTimeBased;
+  if (!time_based && ep->pagination != Pagination::kNextPageUrl) return Status::OK();
+  std::string style = time_based ? "time_based" : "next_page_url";
+  if (ep->records_key.empty()) {
+    return err.At(n["response"], where + ".response.wrapper", style + " needs a records_key");
+  }
+  if (!time_based) return Status::OK();
+  for (const auto& p : ep->params) {
+    if (p.role != ParamRole::kStartTime) continue;
+    ep->default_sort = SortSpec{p.field, false, "id"};
+    return Status::OK();
+  }
+  return err.At(n, where + ".params", "time_based needs a parameter with role start_time");
+}
+
 Result<EndpointSpec> ParseEndpoint(const SpecError& err, const YAML::Node& n, size_t index) {
   std::string where = "endpoints[" + std::to_string(index) + "]";
   if (!n.IsMap()) return err.At(n, where, "expected a mapping");
@@ -171,6 +196,7 @@ Result<EndpointSpec> ParseEndpoint(const SpecError& err, const YAML::Node& n, si
       (std::string(section) == "params" ? ep.params : ep.path_params).push_back(std::move(p));
     }
   }
+  LF_RETURN_IF_ERROR(CheckPagination(err, n, where, &ep));
   if (YAML::Node f = n["synthesize_future_records"]) {
     std::string fw = where + ".synthesize_future_records";
     LF_ASSIGN_OR_RETURN(ep.future_cursor_field, RequiredString(err, f, "cursor_field", fw));

@@ -14,14 +14,32 @@
 namespace lakeflow::simulator {
 
 enum class FilterOp { kEq, kGte, kLte, kEndsWith };
-enum class ParamRole { kFilter, kSortBy, kSortOrder, kPage, kPerPage, kOffset, kLimit };
-enum class Pagination { kPageNumberWithLinkHeader, kPageNumber, kOffsetLimit, kNone };
+enum class ParamRole {
+  kFilter,
+  kSortBy,
+  kSortOrder,
+  kPage,
+  kPerPage,
+  kOffset,
+  kLimit,
+  kStartTime,  // time_based: unix seconds, records whose `field` is at or after it
+};
+enum class Pagination {
+  kPageNumberWithLinkHeader,
+  kPageNumber,
+  kOffsetLimit,
+  kTimeBased,    // Zendesk incremental export: start_time, end_time, end_of_stream
+  kNextPageUrl,  // Zendesk list: next_page / previous_page URLs in the body
+  kNone,
+};
 
 struct ParamSpec {
   std::string name;
   ParamRole role = ParamRole::kFilter;
-  std::string field;  // kFilter: dotted record field
+  std::string field;  // kFilter, kStartTime: dotted record field
   FilterOp op = FilterOp::kEq;
+  // kFilter: this value means "no filter" (GitHub's state=all).
+  std::string all_value;
   std::string value;  // path params: template such as "/pulls/{pull_number}"
   // kSortBy: option -> dotted field ("created" -> "created_at" unless mapped).
   std::map<std::string, std::string> sort_options;
@@ -32,6 +50,7 @@ struct ParamSpec {
 struct SortSpec {
   std::string field;  // empty: corpus order
   bool descending = false;
+  std::string tie_field;  // breaks ties, same direction; empty: corpus order
 };
 
 struct EndpointSpec {
