@@ -34,3 +34,68 @@ class Lakeflow:
 def lakeflow(tmp_path):
     assert BINARY.exists(), f"build first: {BINARY} is missing"
     return Lakeflow(tmp_path / "home")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Simulator:
+    """`lakeflow simulate` as a subprocess on a free port, until stop()."""
+
+    def __init__(self, api, *flags):
+        import time
+        import urllib.request
+        assert BINARY.exists(), f"build first: {BINARY} is missing"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        spec = ROOT / "testdata" / "simulator" / api
+        self.proc = subprocess.Popen(
+            [str(BINARY), "simulate", "--spec-dir", str(spec), "--port", str(self.port), *flags],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.proc.poll() is None, self.proc.stderr.read().decode()
+            try:
+                with urllib.request.urlopen(self.url + "/_simulator/health", timeout=5) as r:
+                    if json.loads(r.read())["status"] == "ok":
+                        return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "simulator did not become healthy"
+            time.sleep(0.05)
+
+    def control(self, method, path, body=None):
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + "/_simulator/" + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read()
+            return json.loads(text) if text else None
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def simulators():
+    """Starts simulators on demand: simulators("github", "--faults", "0.1")."""
+    started = []
+
+    def start(api, *flags):
+        sim = Simulator(api, *flags)
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()

@@ -1,23 +1,10 @@
 """`lakeflow simulate` as a subprocess, read with urllib following Link rel=next."""
 import json
 import re
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
-
-from conftest import BINARY, ROOT
-
-GITHUB_SPEC = ROOT / "testdata" / "simulator" / "github"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url):
@@ -26,33 +13,8 @@ def get(url):
 
 
 @pytest.fixture
-def simulator():
-    assert BINARY.exists(), f"build first: {BINARY} is missing"
-    port = free_port()
-    proc = subprocess.Popen([str(BINARY), "simulate", "--spec-dir", str(GITHUB_SPEC),
-                             "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            try:
-                status, _, body = get(base + "/_simulator/health")
-                if status == 200 and body["status"] == "ok":
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "simulator did not become healthy"
-            time.sleep(0.05)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def simulator(simulators):
+    return simulators("github").url
 
 
 def next_link(headers):

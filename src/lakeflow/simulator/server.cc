@@ -256,6 +256,7 @@ void Server::HandleApi(const httplib::Request& req, httplib::Response& res) {
     return res.set_content(body.dump(), kJson);
   }
   Fault fault = faults_.Next();
+  if (fault != Fault::kNone) faults_injected_.fetch_add(1);
   switch (fault) {
     case Fault::kTooManyRequests:
       res.set_header("Retry-After", "1");

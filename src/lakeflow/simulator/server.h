@@ -1,6 +1,7 @@
 // The simulator's HTTP server: serves a spec directory's API from its corpora.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -54,6 +55,8 @@ class Server {
   Status Run();
   void Stop();
   int port() const { return port_; }
+  // Requests answered with an injected fault so far (tests check faults happened).
+  int64_t faults_injected() const { return faults_injected_.load(); }
 
  private:
   explicit Server(ServerOptions options);
@@ -82,6 +85,7 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = 0;
+  std::atomic<int64_t> faults_injected_{0};
 
   // Readers share the corpora; control mutations take them exclusively.
   std::shared_mutex corpora_mu_;

@@ -1,6 +1,7 @@
 #include "lakeflow/connectors/rest/rest_connector.h"
 
 #include <chrono>
+#include <set>
 
 #include "lakeflow/connectors/rest/page_scanner.h"
 #include "lakeflow/core/time_parse.h"
@@ -265,6 +266,25 @@ class RestConnector : public LakeflowConnect {
     bool rewrite_deletes = false;
     std::string delete_cursor_field;
     const TableSpec* table = nullptr;
+    // The records of the newest cursor value seen, by key: a source that
+    // repeats the records of a page's last second on the next page (Zendesk's
+    // incremental exports) must not deliver them twice.
+    std::string group_cursor;
+    std::set<std::string> group_keys;
+
+    bool Repeats(const ScannedRecord& r) {
+      if (r.fields.size() < 2 || !r.fields[0]) return false;
+      std::string key;
+      for (size_t i = 1; i < r.fields.size(); ++i) {
+        key += r.fields[i].value_or("");
+        key += '\x1f';
+      }
+      if (*r.fields[0] != group_cursor) {
+        group_cursor = *r.fields[0];
+        group_keys.clear();
+      }
+      return !group_keys.insert(std::move(key)).second;
+    }
   };
 
   // Walks one request sequence from `pos` until it ends (true) or the walk
@@ -274,12 +294,11 @@ class RestConnector : public LakeflowConnect {
       LF_ASSIGN_OR_RETURN(http::HttpResponse response, Fetch(pos->page, values));
       LF_ASSIGN_OR_RETURN(auto records, walk->scanner->Scan(response.body, walk->ep->records));
       int64_t count = static_cast<int64_t>(records.size());
-      int64_t take = std::min(count - std::min(pos->skip, count), walk->limit - walk->held);
       // The next page is found before Take, which may keep the body.
       LF_ASSIGN_OR_RETURN(auto next, walk->pager.NextUrl(pos->page, response, count, count));
-      LF_RETURN_IF_ERROR(Take(walk, &response, records, pos->skip, take));
-      if (pos->skip + take < count) {
-        pos->skip += take;
+      LF_ASSIGN_OR_RETURN(int64_t consumed, Take(walk, &response, records, pos->skip));
+      if (pos->skip + consumed < count) {
+        pos->skip += consumed;
         return false;  // the cap fell inside this page
       }
       if (!next) return true;
@@ -288,24 +307,32 @@ class RestConnector : public LakeflowConnect {
     }
   }
 
-  // Keeps records [from, from + n) of a scanned page that pass the filter. The
-  // page goes on whole when all of it is kept (the common case); otherwise the
-  // kept records are joined into a new array.
-  Status Take(Walk* walk, http::HttpResponse* response, const std::vector<ScannedRecord>& records,
-              int64_t from, int64_t n) {
-    walk->held += n;
+  // Keeps the records of a scanned page from `from` on that pass the filter,
+  // until the walk holds its limit; returns how many records it looked at.
+  // Only kept records count toward the limit, so a walk over records read
+  // before runs to its end and is seen to have caught up. The page goes on
+  // whole when all of it is kept (the common case); otherwise the kept
+  // records are joined into a new array.
+  Result<int64_t> Take(Walk* walk, http::HttpResponse* response,
+                       const std::vector<ScannedRecord>& records, int64_t from) {
     std::vector<size_t> kept;
-    for (int64_t i = from; i < from + n; ++i) {
+    size_t i = static_cast<size_t>(std::max<int64_t>(from, 0));
+    for (; i < records.size() && walk->held < walk->limit; ++i) {
       const auto& cursor = records[i].fields.empty() ? std::nullopt : records[i].fields[0];
-      if (!walk->filter.Admits(cursor)) continue;
+      if (!walk->filter.Admits(cursor) || walk->Repeats(records[i])) continue;
       if (walk->cursor && cursor) walk->cursor->Observe(*cursor);
-      kept.push_back(static_cast<size_t>(i));
+      kept.push_back(i);
+      ++walk->held;
     }
-    if (kept.empty()) return Status::OK();
-    if (walk->rewrite_deletes) return TakeDeletes(walk, records, kept);
+    int64_t consumed = static_cast<int64_t>(i) - from;
+    if (kept.empty()) return consumed;
+    if (walk->rewrite_deletes) {
+      LF_RETURN_IF_ERROR(TakeDeletes(walk, records, kept));
+      return consumed;
+    }
     if (kept.size() == records.size()) {
       walk->chunks.emplace_back(JsonChunk::Document(std::move(response->body), walk->ep->records));
-      return Status::OK();
+      return consumed;
     }
     std::string array = "[";
     for (size_t i : kept) {
@@ -314,7 +341,7 @@ class RestConnector : public LakeflowConnect {
     }
     array += ']';
     walk->chunks.emplace_back(JsonChunk::Document(std::move(array)));
-    return Status::OK();
+    return consumed;
   }
 
   // A deletes endpoint's records become the table's rows: the keys, and the
@@ -411,8 +438,13 @@ class RestConnector : public LakeflowConnect {
     walk.limit = limit;
     walk.rewrite_deletes = deletes;
     LF_ASSIGN_OR_RETURN(walk.pager, MakePaginator(ep, values));
-    walk.scanner = std::make_unique<PageScanner>(
-        cursor_field.empty() ? std::vector<std::string>{} : std::vector<std::string>{cursor_field});
+    // Scanned: the cursor, then the keys (to drop repeated records).
+    std::vector<std::string> scanned;
+    if (!cursor_field.empty()) {
+      scanned.push_back(cursor_field);
+      for (const auto& key : table.metadata.primary_keys) scanned.push_back(key);
+    }
+    walk.scanner = std::make_unique<PageScanner>(std::move(scanned));
     if (cursor) {
       walk.cursor = &*cursor;
       walk.filter.cursor = &*cursor;

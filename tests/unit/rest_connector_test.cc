@@ -1,0 +1,310 @@
+// The declarative REST engine end to end: the github, zendesk and rest
+// sources reading the source simulator over loopback HTTP.
+#include "lakeflow/connectors/rest/rest_connector.h"
+
+#include <arrow/api.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "lakeflow/connect/batch_iterator.h"
+#include "lakeflow/connect/registry.h"
+#include "lakeflow/http/http_client.h"
+#include "lakeflow/simulator/server.h"
+#include "testing/test_util.h"
+
+namespace lakeflow::rest {
+namespace {
+
+class Simulator {
+ public:
+  explicit Simulator(const std::string& api, int64_t scale = 0, double faults = 0,
+                     std::string auth = "") {
+    simulator::ServerOptions o;
+    o.spec_dir = std::string(LAKEFLOW_TESTDATA "/simulator/") + api;
+    o.scale = scale;
+    o.fault_rate = faults;
+    o.seed = 7;
+    o.auth = std::move(auth);
+    auto s = simulator::Server::Create(o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s).value();
+    EXPECT_TRUE(server_->Start().ok());
+  }
+  int64_t faults() const { return server_->faults_injected(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
+  // Control endpoints: change the source between reads.
+  Json Upsert(const std::string& corpus, const Json& record) {
+    http::HttpRequest r;
+    r.method = "POST";
+    r.url = url() + "/_simulator/" + corpus + "/records";
+    r.body = record.dump();
+    return Json::parse(Send(std::move(r)).body);
+  }
+  void Delete(const std::string& corpus, const std::string& id) {
+    http::HttpRequest r;
+    r.method = "DELETE";
+    r.url = url() + "/_simulator/" + corpus + "/records/" + id;
+    EXPECT_EQ(Send(std::move(r)).status, 204);
+  }
+
+ private:
+  http::HttpResponse Send(http::HttpRequest request) {
+    auto client = http::HttpClient::Make();
+    auto response = (*client)->Send(std::move(request));
+    EXPECT_TRUE(response.ok()) << response.status().ToString();
+    return response.ok() ? *response : http::HttpResponse{};
+  }
+  std::unique_ptr<simulator::Server> server_;
+};
+
+std::unique_ptr<LakeflowConnect> Connect(const std::string& source, Options options) {
+  RegisterBuiltinConnectors(&ConnectorRegistry::Global());
+  auto connector = ConnectorRegistry::Global().Create(source, options);
+  EXPECT_TRUE(connector.ok()) << connector.status().ToString();
+  return connector.ok() ? std::move(connector).value() : nullptr;
+}
+
+Options GithubOptions(const Simulator& sim) {
+  return Options{{"base_url", sim.url()}, {"owner", "octo"}, {"repo", "demo"}, {"org", "acme"}};
+}
+
+// The key column's values of a read, as text.
+Result<std::vector<std::string>> Keys(LakeflowConnect* c, const std::string& table,
+                                      RecordStream records, const std::string& key) {
+  LF_ASSIGN_OR_RETURN(auto schema, c->get_table_schema(table, {}));
+  auto it = MakeBatchIterator(table, schema, std::move(records));
+  LF_ASSIGN_OR_RETURN(auto batches, testing::DrainBatches(it.get()));
+  std::vector<std::string> out;
+  for (const auto& b : batches) {
+    auto column = b->GetColumnByName(key);
+    for (int64_t i = 0; i < b->num_rows(); ++i) {
+      auto scalar = column->GetScalar(i);
+      out.push_back((*scalar)->ToString());
+    }
+  }
+  return out;
+}
+
+struct FullRead {
+  std::vector<std::string> keys;
+  Offset end;
+  std::vector<Offset> offsets;  // every end offset on the way
+};
+
+// Reads from `start` until the offset stops moving, as the engine does.
+FullRead ReadToEnd(LakeflowConnect* c, const std::string& table, Offset start,
+                   const Options& opts = {}, const std::string& key = "id", bool deletes = false) {
+  FullRead out;
+  for (int calls = 0; calls < 10000; ++calls) {
+    auto read =
+        deletes ? c->read_table_deletes(table, start, opts) : c->read_table(table, start, opts);
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    if (!read.ok()) break;
+    if (calls > 0 && OffsetsEqual(read->end, start)) break;
+    auto keys = Keys(c, table, std::move(read->records), key);
+    EXPECT_TRUE(keys.ok()) << keys.status().ToString();
+    if (keys.ok()) out.keys.insert(out.keys.end(), keys->begin(), keys->end());
+    out.offsets.push_back(read->end);
+    start = read->end;
+    if (!start) break;
+  }
+  out.end = start;
+  return out;
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(RestConnectorTest, CappedReadsResumeInsidePagesWithoutLossOrRepeats) {
+  Simulator sim("github");
+  auto whole = Connect("github", GithubOptions(sim));
+  FullRead all = ReadToEnd(whole.get(), "issues", Offset());
+  ASSERT_GT(all.keys.size(), 100u);
+
+  Options capped = GithubOptions(sim);
+  capped.Set("per_page", "7");
+  capped.Set("max_records_per_batch", "5");  // cuts pages of 7 in the middle
+  auto c = Connect("github", capped);
+  FullRead pieces = ReadToEnd(c.get(), "issues", Offset());
+  EXPECT_EQ(Sorted(pieces.keys), Sorted(all.keys));
+  std::set<std::string> unique(pieces.keys.begin(), pieces.keys.end());
+  EXPECT_EQ(unique.size(), pieces.keys.size()) << "a record came twice";
+  bool inside_page = std::any_of(pieces.offsets.begin(), pieces.offsets.end(),
+                                 [](const Offset& o) { return o && o->value("skip", 0) > 0; });
+  EXPECT_TRUE(inside_page) << "no read stopped inside a page";
+  EXPECT_EQ(all.end, pieces.end);
+}
+
+TEST(RestConnectorTest, SnapshotPagesResumeAndComplete) {
+  Simulator sim("github");
+  Options o = GithubOptions(sim);
+  o.Set("per_page", "1");
+  o.Set("max_records_per_batch", "1");
+  auto c = Connect("github", o);
+  FullRead branches = ReadToEnd(c.get(), "branches", Offset(), {}, "name");
+  EXPECT_EQ(branches.keys.size(), 4u);
+  EXPECT_EQ(branches.end, Offset(Json{{"complete", true}}));
+}
+
+TEST(RestConnectorTest, SecondReadReturnsExactlyTheChangedRecords) {
+  Simulator sim("github");
+  auto c = Connect("github", GithubOptions(sim));
+  FullRead first = ReadToEnd(c.get(), "issues", Offset(Json::object()));
+  ASSERT_FALSE(first.keys.empty());
+
+  std::string changed = first.keys[3];
+  sim.Upsert("issues", Json{{"id", std::stoll(changed)}, {"title", "retitled"}});
+  Json added = sim.Upsert("issues", Json{{"title", "brand new"}, {"number", 100000}});
+  FullRead second = ReadToEnd(c.get(), "issues", first.end);
+  EXPECT_EQ(Sorted(second.keys), Sorted({changed, std::to_string(added["id"].get<int64_t>())}));
+
+  FullRead third = ReadToEnd(c.get(), "issues", second.end);
+  EXPECT_TRUE(third.keys.empty());
+  EXPECT_EQ(third.end, second.end);
+}
+
+TEST(RestConnectorTest, AppendTablesNeverRepeat) {
+  Simulator sim("github");
+  auto c = Connect("github", GithubOptions(sim));
+  FullRead first = ReadToEnd(c.get(), "commits", Offset(Json::object()), {}, "sha");
+  ASSERT_FALSE(first.keys.empty());
+  FullRead again = ReadToEnd(c.get(), "commits", first.end, {}, "sha");
+  EXPECT_TRUE(again.keys.empty());
+}
+
+TEST(RestConnectorTest, DeletesArriveOnTheDeleteFlow) {
+  Simulator sim("github");
+  Options o = GithubOptions(sim);
+  o.Set("spec", LAKEFLOW_TESTDATA "/rest/issues_with_deletes.yaml");
+  o.Set("per_page", "50");
+  auto c = Connect("rest", o);
+  auto meta = c->read_table_metadata("issues", {});
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->ingestion_type, IngestionType::kCdcWithDeletes);
+
+  FullRead rows = ReadToEnd(c.get(), "issues", Offset(Json::object()));
+  FullRead none = ReadToEnd(c.get(), "issues", Offset(Json::object()), {}, "id", true);
+  EXPECT_TRUE(none.keys.empty());
+
+  std::string gone = rows.keys[10];
+  sim.Delete("issues", gone);
+  FullRead deleted = ReadToEnd(c.get(), "issues", none.end, {}, "id", true);
+  EXPECT_EQ(deleted.keys, std::vector<std::string>{gone});
+  // The deletion time becomes the table's cursor field.
+  auto read = c->read_table_deletes("issues", none.end, {});
+  ASSERT_TRUE(read.ok());
+  auto stamps = Keys(c.get(), "issues", std::move(read->records), "updated_at");
+  ASSERT_TRUE(stamps.ok());
+  ASSERT_EQ(stamps->size(), 1u);
+  EXPECT_NE((*stamps)[0], "null");
+
+  FullRead after = ReadToEnd(c.get(), "issues", Offset());
+  EXPECT_EQ(std::count(after.keys.begin(), after.keys.end(), gone), 0);
+}
+
+// Reviews are read per pull request: what the corpus holds for the pulls it serves.
+TEST(RestConnectorTest, FanOutReadsTheChildrenOfEveryParent) {
+  std::ifstream pulls_file(LAKEFLOW_TESTDATA "/simulator/github/corpus/pulls.json");
+  std::ifstream reviews_file(LAKEFLOW_TESTDATA "/simulator/github/corpus/reviews.json");
+  Json pulls = Json::parse(pulls_file), reviews = Json::parse(reviews_file);
+  std::set<std::string> expected;
+  for (const auto& r : reviews) {
+    std::string url = r["pull_request_url"];
+    for (const auto& p : pulls) {
+      std::string suffix = "/pulls/" + std::to_string(p["number"].get<int64_t>());
+      if (url.size() >= suffix.size() &&
+          url.compare(url.size() - suffix.size(), suffix.size(), suffix) == 0)
+        expected.insert(std::to_string(r["id"].get<int64_t>()));
+    }
+  }
+  ASSERT_FALSE(expected.empty());
+
+  Simulator sim("github");
+  Options o = GithubOptions(sim);
+  o.Set("per_page", "3");
+  o.Set("max_records_per_batch", "2");
+  auto c = Connect("github", o);
+  FullRead reviews_read = ReadToEnd(c.get(), "reviews", Offset());
+  EXPECT_EQ(std::set<std::string>(reviews_read.keys.begin(), reviews_read.keys.end()), expected);
+  EXPECT_EQ(reviews_read.keys.size(), expected.size());
+  bool saved_parent =
+      std::any_of(reviews_read.offsets.begin(), reviews_read.offsets.end(),
+                  [](const Offset& off) { return off && off->contains("parent_page"); });
+  EXPECT_TRUE(saved_parent);
+}
+
+TEST(RestConnectorTest, FaultsChangeNothing) {
+  Simulator clean("github"), faulty("github", 0, 0.2);
+  for (const char* table : {"issues", "comments", "commits", "pull_requests", "branches"}) {
+    std::string key = std::string(table) == "commits"    ? "sha"
+                      : std::string(table) == "branches" ? "name"
+                                                         : "id";
+    Options a = GithubOptions(clean), b = GithubOptions(faulty);
+    a.Set("per_page", "20");
+    b.Set("per_page", "20");
+    FullRead want = ReadToEnd(Connect("github", a).get(), table, Offset(), {}, key);
+    FullRead got = ReadToEnd(Connect("github", b).get(), table, Offset(), {}, key);
+    EXPECT_EQ(Sorted(got.keys), Sorted(want.keys)) << table;
+  }
+  EXPECT_GT(faulty.faults(), 2) << "the faults did not happen";
+}
+
+TEST(RestConnectorTest, BadCredentialsAreOneLineWithoutTheSecret) {
+  Simulator sim("github", 0, 0, "Bearer right-token");
+  Options o = GithubOptions(sim);
+  o.Set("token", "wrong-secret-123");
+  auto c = Connect("github", o);
+  auto read = c->read_table("issues", Offset(), {});
+  ASSERT_FALSE(read.ok());
+  std::string message = read.status().ToString();
+  EXPECT_NE(message.find("HTTP 401"), std::string::npos) << message;
+  EXPECT_NE(message.find("Bad credentials"), std::string::npos) << message;
+  EXPECT_EQ(message.find("wrong-secret-123"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+
+  o.Set("token", "right-token");
+  EXPECT_TRUE(Connect("github", o)->read_table("issues", Offset(), {}).ok());
+}
+
+TEST(RestConnectorTest, MissingOptionsNameTheOptionAndTable) {
+  Simulator sim("github");
+  auto c = Connect("github", Options{{"base_url", sim.url()}});
+  auto read = c->read_table("issues", Offset(), {});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().message(), "table 'issues' needs option 'owner', which is not set");
+  // Per-table options fill them in.
+  EXPECT_TRUE(c->read_table("issues", Offset(), Options{{"owner", "o"}, {"repo", "r"}}).ok());
+
+  auto zendesk = ConnectorRegistry::Global().Create("zendesk", Options{{"subdomain", "acme"}});
+  ASSERT_FALSE(zendesk.ok());
+  EXPECT_NE(zendesk.status().message().find("needs option 'email'"), std::string::npos);
+}
+
+TEST(RestConnectorTest, ZendeskIncrementalExportPagesAndResumes) {
+  Simulator sim("zendesk", 2500);
+  Options o{{"base_url", sim.url()}, {"email", "agent@example.com"}, {"api_token", "t0k"}};
+  auto c = Connect("zendesk", o);
+  FullRead tickets = ReadToEnd(c.get(), "tickets", Offset(Json::object()));
+  std::set<std::string> unique(tickets.keys.begin(), tickets.keys.end());
+  EXPECT_EQ(unique.size(), 2500u);
+  EXPECT_EQ(tickets.keys.size(), 2500u) << "pages overlapped";
+
+  Json changed =
+      sim.Upsert("tickets", Json{{"id", std::stoll(tickets.keys[42])}, {"subject", "x"}});
+  FullRead second = ReadToEnd(c.get(), "tickets", tickets.end);
+  EXPECT_EQ(second.keys, std::vector<std::string>{tickets.keys[42]});
+
+  FullRead brands = ReadToEnd(c.get(), "brands", Offset());
+  EXPECT_EQ(brands.keys.size(), 2500u);
+}
+
+}  // namespace
+}  // namespace lakeflow::rest
