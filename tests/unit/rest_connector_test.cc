@@ -143,6 +143,23 @@ TEST(RestConnectorTest, CappedReadsResumeInsidePagesWithoutLossOrRepeats) {
   EXPECT_EQ(all.end, pieces.end);
 }
 
+TEST(RestConnectorTest, ParallelPagesReadTheSameRecordsInOrder) {
+  Simulator sim("github", 500);
+  Options o = GithubOptions(sim);
+  o.Set("per_page", "7");
+  FullRead one_by_one = ReadToEnd(Connect("github", o).get(), "issues", Offset());
+  o.Set("parallel_pages", "4");
+  o.Set("max_records_per_batch", "45");  // stops inside prefetched pages
+  FullRead parallel = ReadToEnd(Connect("github", o).get(), "issues", Offset());
+  EXPECT_EQ(parallel.keys, one_by_one.keys);
+  EXPECT_EQ(parallel.keys.size(), 500u);
+
+  o.Set("parallel_pages", "17");
+  auto bad = ConnectorRegistry::Global().Create("github", o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("parallel_pages"), std::string::npos);
+}
+
 TEST(RestConnectorTest, SnapshotPagesResumeAndComplete) {
   Simulator sim("github");
   Options o = GithubOptions(sim);

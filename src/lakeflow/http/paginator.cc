@@ -22,19 +22,6 @@ Result<std::optional<std::string>> ValueAt(const std::string& body, const std::s
   return std::optional<std::string>(simdjson::minify(value));
 }
 
-int64_t QueryInt(const std::string& url, const std::string& name, int64_t fallback) {
-  std::string key = UrlEncode(name) + "=";
-  size_t q = url.find('?');
-  while (q != std::string::npos) {
-    size_t at = url.find(key, q + 1);
-    if (at == std::string::npos) return fallback;
-    if (url[at - 1] == '?' || url[at - 1] == '&')
-      return std::strtoll(url.c_str() + at + key.size(), nullptr, 10);
-    q = at;
-  }
-  return fallback;
-}
-
 }  // namespace
 
 Result<PaginatorSpec::Kind> ParsePaginatorKind(std::string_view name) {
@@ -51,7 +38,20 @@ Result<PaginatorSpec::Kind> ParsePaginatorKind(std::string_view name) {
       name);
 }
 
-std::optional<std::string> LinkHeaderNext(std::string_view link) {
+int64_t QueryInt(const std::string& url, const std::string& name, int64_t fallback) {
+  std::string key = UrlEncode(name) + "=";
+  size_t q = url.find('?');
+  while (q != std::string::npos) {
+    size_t at = url.find(key, q + 1);
+    if (at == std::string::npos) return fallback;
+    if (url[at - 1] == '?' || url[at - 1] == '&')
+      return std::strtoll(url.c_str() + at + key.size(), nullptr, 10);
+    q = at;
+  }
+  return fallback;
+}
+
+std::optional<std::string> LinkHeaderTarget(std::string_view link, std::string_view rel) {
   // <https://api/x?page=2>; rel="next", <https://api/x?page=5>; rel="last"
   size_t pos = 0;
   while (pos < link.size()) {
@@ -62,8 +62,10 @@ std::optional<std::string> LinkHeaderNext(std::string_view link) {
     size_t end = link.find(",", close);
     std::string_view params =
         link.substr(close + 1, end == std::string_view::npos ? link.npos : end - close - 1);
-    if (params.find("rel=\"next\"") != std::string_view::npos ||
-        params.find("rel=next") != std::string_view::npos) {
+    std::string quoted = "rel=\"" + std::string(rel) + "\"";
+    std::string bare = "rel=" + std::string(rel);
+    if (params.find(quoted) != std::string_view::npos ||
+        params.find(bare) != std::string_view::npos) {
       return std::string(link.substr(open + 1, close - open - 1));
     }
     if (end == std::string_view::npos) return std::nullopt;

@@ -61,8 +61,14 @@ class Paginator {
   PaginatorSpec spec_;
 };
 
-// The rel="next" target of a Link header, if any.
-std::optional<std::string> LinkHeaderNext(std::string_view link);
+// The target of a Link header's relation `rel` ("next", "last"), if any.
+std::optional<std::string> LinkHeaderTarget(std::string_view link, std::string_view rel);
+inline std::optional<std::string> LinkHeaderNext(std::string_view link) {
+  return LinkHeaderTarget(link, "next");
+}
+
+// The integer value of query parameter `name` in `url`, or `fallback`.
+int64_t QueryInt(const std::string& url, const std::string& name, int64_t fallback);
 
 // `url` with query parameter `name` set to `value` (replaced if present).
 std::string SetQueryParam(const std::string& url, const std::string& name,

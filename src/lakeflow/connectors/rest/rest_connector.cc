@@ -3,11 +3,13 @@
 #include <chrono>
 #include <set>
 
+#include "lakeflow/connectors/rest/page_prefetcher.h"
 #include "lakeflow/connectors/rest/page_scanner.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/http/auth.h"
 #include "lakeflow/http/http_client.h"
 #include "lakeflow/http/incremental_cursor.h"
+#include "lakeflow/http/multi_fetcher.h"
 #include "lakeflow/http/url.h"
 
 namespace lakeflow::rest {
@@ -115,6 +117,10 @@ class RestConnector : public LakeflowConnect {
     if (max_records_ <= 0)
       return Status::Invalid("option 'max_records_per_batch' must be positive");
     LF_ASSIGN_OR_RETURN(settings_, http::CursorSettingsFromOptions(options()));
+    LF_ASSIGN_OR_RETURN(parallel_pages_, options().GetIntOr("parallel_pages", 1));
+    if (parallel_pages_ < 1 || parallel_pages_ > 16)
+      return Status::Invalid("option 'parallel_pages' must be between 1 and 16, got {}",
+                             parallel_pages_);
     return Status::OK();
   }
 
@@ -150,6 +156,10 @@ class RestConnector : public LakeflowConnect {
     LF_ASSIGN_OR_RETURN(client_, http::HttpClient::Make(o));
     LF_ASSIGN_OR_RETURN(auth_, MakeAuth(values));
     if (auth_) client_->set_authenticator(auth_.get());
+    if (parallel_pages_ > 1) {
+      LF_ASSIGN_OR_RETURN(fetcher_, http::MultiFetcher::Make(o, static_cast<int>(parallel_pages_)));
+      if (auth_) fetcher_->set_authenticator(auth_.get());
+    }
     for (const auto& [name, value] : spec_->headers) {
       LF_ASSIGN_OR_RETURN(auto v, ExpandTemplate(value, values, "header '" + name + "'"));
       headers_.emplace_back(name, *v);
@@ -261,8 +271,9 @@ class RestConnector : public LakeflowConnect {
     Filter filter;
     http::IncrementalCursor* cursor = nullptr;  // observes admitted records
     std::vector<Chunk> chunks;
-    int64_t held = 0;   // records taken so far
-    int64_t limit = 0;  // max_records_per_batch
+    std::unique_ptr<PagePrefetcher> prefetcher;  // with parallel_pages > 1
+    int64_t held = 0;                            // records taken so far
+    int64_t limit = 0;                           // max_records_per_batch
     bool rewrite_deletes = false;
     std::string delete_cursor_field;
     const TableSpec* table = nullptr;
@@ -291,7 +302,7 @@ class RestConnector : public LakeflowConnect {
   // holds its limit (false, `pos` saying where to resume).
   Result<bool> WalkSequence(Walk* walk, Position* pos, const Options& values) {
     while (true) {
-      LF_ASSIGN_OR_RETURN(http::HttpResponse response, Fetch(pos->page, values));
+      LF_ASSIGN_OR_RETURN(http::HttpResponse response, FetchPage(walk, pos->page, values));
       LF_ASSIGN_OR_RETURN(auto records, walk->scanner->Scan(response.body, walk->ep->records));
       int64_t count = static_cast<int64_t>(records.size());
       // The next page is found before Take, which may keep the body.
@@ -304,7 +315,20 @@ class RestConnector : public LakeflowConnect {
       if (!next) return true;
       *pos = Position{*next, 0, pos->parent_page, pos->parent_index};
       if (walk->held >= walk->limit) return false;
+      if (walk->prefetcher) {
+        int64_t per_page = std::max<int64_t>(count, 1);
+        walk->prefetcher->Prefetch(response, *next,
+                                   (walk->limit - walk->held + per_page - 1) / per_page);
+      }
     }
+  }
+
+  // A page: fetched ahead by the prefetcher, or now.
+  Result<http::HttpResponse> FetchPage(Walk* walk, const std::string& url, const Options& values) {
+    if (walk->prefetcher) {
+      if (auto ahead = walk->prefetcher->Take(url)) return std::move(*ahead);
+    }
+    return Fetch(url, values);
   }
 
   // Keeps the records of a scanned page from `from` on that pass the filter,
@@ -438,6 +462,10 @@ class RestConnector : public LakeflowConnect {
     walk.limit = limit;
     walk.rewrite_deletes = deletes;
     LF_ASSIGN_OR_RETURN(walk.pager, MakePaginator(ep, values));
+    LF_RETURN_IF_ERROR(Client(values).status());
+    if (fetcher_)
+      walk.prefetcher = std::make_unique<PagePrefetcher>(fetcher_.get(), headers_,
+                                                         static_cast<int>(parallel_pages_));
     // Scanned: the cursor, then the keys (to drop repeated records).
     std::vector<std::string> scanned;
     if (!cursor_field.empty()) {
@@ -542,6 +570,8 @@ class RestConnector : public LakeflowConnect {
   http::CursorSettings settings_;
   std::unique_ptr<http::HttpClient> client_;
   std::unique_ptr<http::HttpClient> token_client_;
+  std::unique_ptr<http::MultiFetcher> fetcher_;  // parallel_pages > 1
+  int64_t parallel_pages_ = 1;
   std::unique_ptr<http::Authenticator> auth_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
