@@ -1,5 +1,7 @@
 #include "lakeflow/http/easy_transfer.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <mutex>
 
 #include "lakeflow/http/url.h"
@@ -27,6 +29,13 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
     value.remove_suffix(1);
+  }
+  // Room for the whole body at once: growing a large string by appends copies
+  // it again and again. (A compressed body decodes larger; this is a hint.)
+  constexpr size_t kMaxReserve = size_t{256} << 20;
+  if (EqualsIgnoreCase(name, "Content-Length")) {
+    size_t length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+    if (length > 0) response->body.reserve(std::min(length, kMaxReserve));
   }
   auto [it, inserted] = response->headers.emplace(name, std::string(value));
   if (!inserted) it->second += ", " + std::string(value);

@@ -5,6 +5,7 @@
 
 #include "lakeflow/connectors/rest/page_prefetcher.h"
 #include "lakeflow/connectors/rest/page_scanner.h"
+#include "lakeflow/core/json_converter.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/http/auth.h"
 #include "lakeflow/http/http_client.h"
@@ -16,6 +17,8 @@ namespace lakeflow::rest {
 namespace {
 
 constexpr int64_t kDefaultMaxRecordsPerBatch = 10000;
+// Rows per Arrow batch a read hands over.
+constexpr int64_t kBatchRows = 8192;
 
 // Where a walk stands inside a request sequence; empty `page` means at the start.
 struct Position {
@@ -270,6 +273,9 @@ class RestConnector : public LakeflowConnect {
     std::unique_ptr<PageScanner> scanner;
     Filter filter;
     http::IncrementalCursor* cursor = nullptr;  // observes admitted records
+    // Pages are converted to Arrow as they arrive, while they are in cache;
+    // a read then holds Arrow batches, not the JSON they came from.
+    std::unique_ptr<JsonConverter> converter;
     std::vector<Chunk> chunks;
     std::unique_ptr<PagePrefetcher> prefetcher;  // with parallel_pages > 1
     int64_t held = 0;                            // records taken so far
@@ -305,9 +311,8 @@ class RestConnector : public LakeflowConnect {
       LF_ASSIGN_OR_RETURN(http::HttpResponse response, FetchPage(walk, pos->page, values));
       LF_ASSIGN_OR_RETURN(auto records, walk->scanner->Scan(response.body, walk->ep->records));
       int64_t count = static_cast<int64_t>(records.size());
-      // The next page is found before Take, which may keep the body.
       LF_ASSIGN_OR_RETURN(auto next, walk->pager.NextUrl(pos->page, response, count, count));
-      LF_ASSIGN_OR_RETURN(int64_t consumed, Take(walk, &response, records, pos->skip));
+      LF_ASSIGN_OR_RETURN(int64_t consumed, Take(walk, response, records, pos->skip));
       if (pos->skip + consumed < count) {
         pos->skip += consumed;
         return false;  // the cap fell inside this page
@@ -336,8 +341,8 @@ class RestConnector : public LakeflowConnect {
   // Only kept records count toward the limit, so a walk over records read
   // before runs to its end and is seen to have caught up. The page goes on
   // whole when all of it is kept (the common case); otherwise the kept
-  // records are joined into a new array.
-  Result<int64_t> Take(Walk* walk, http::HttpResponse* response,
+  // records are joined into a new array. Either way it is converted now.
+  Result<int64_t> Take(Walk* walk, const http::HttpResponse& response,
                        const std::vector<ScannedRecord>& records, int64_t from) {
     std::vector<size_t> kept;
     size_t i = static_cast<size_t>(std::max<int64_t>(from, 0));
@@ -352,20 +357,26 @@ class RestConnector : public LakeflowConnect {
     if (kept.empty()) return consumed;
     if (walk->rewrite_deletes) {
       LF_RETURN_IF_ERROR(TakeDeletes(walk, records, kept));
-      return consumed;
+    } else if (kept.size() == records.size()) {
+      LF_RETURN_IF_ERROR(walk->converter->AppendDocument(response.body, walk->ep->records));
+    } else {
+      std::string array = "[";
+      for (size_t i : kept) {
+        if (array.size() > 1) array += ',';
+        array.append(records[i].raw);
+      }
+      array += ']';
+      LF_RETURN_IF_ERROR(walk->converter->AppendDocument(array));
     }
-    if (kept.size() == records.size()) {
-      walk->chunks.emplace_back(JsonChunk::Document(std::move(response->body), walk->ep->records));
-      return consumed;
-    }
-    std::string array = "[";
-    for (size_t i : kept) {
-      if (array.size() > 1) array += ',';
-      array.append(records[i].raw);
-    }
-    array += ']';
-    walk->chunks.emplace_back(JsonChunk::Document(std::move(array)));
+    if (walk->converter->num_rows() >= kBatchRows) LF_RETURN_IF_ERROR(FlushBatch(walk));
     return consumed;
+  }
+
+  static Status FlushBatch(Walk* walk) {
+    if (walk->converter->num_rows() == 0) return Status::OK();
+    LF_ASSIGN_OR_RETURN(auto batch, walk->converter->Flush());
+    walk->chunks.emplace_back(std::move(batch));
+    return Status::OK();
   }
 
   // A deletes endpoint's records become the table's rows: the keys, and the
@@ -387,8 +398,7 @@ class RestConnector : public LakeflowConnect {
       lines += row.dump();
       lines += '\n';
     }
-    walk->chunks.emplace_back(JsonChunk::Lines(std::move(lines)));
-    return Status::OK();
+    return walk->converter->AppendJsonLines(lines);
   }
 
   // Walks the parent's pages and, for each parent record, the child sequence.
@@ -457,6 +467,7 @@ class RestConnector : public LakeflowConnect {
     }
 
     Walk walk;
+    LF_ASSIGN_OR_RETURN(walk.converter, JsonConverter::Make(table.name, table.schema));
     walk.ep = &ep;
     walk.table = &table;
     walk.limit = limit;
@@ -488,6 +499,7 @@ class RestConnector : public LakeflowConnect {
       }
       LF_ASSIGN_OR_RETURN(done, WalkSequence(&walk, &pos, values));
     }
+    LF_RETURN_IF_ERROR(FlushBatch(&walk));
     Offset end = EndOffset(start, cursor ? &*cursor : nullptr, done, pos);
     return ReadResult{RecordStream::FromChunks(std::move(walk.chunks)), std::move(end)};
   }
