@@ -33,7 +33,8 @@ scale="${SCALE:-1000000}"
 mkdir -p "$out"
 
 if ! "$python" -c "import requests" 2>/dev/null; then
-  "$python" -m pip install -q requests
+  echo "requests is missing from $python: run scripts/setup.sh (requirements-dev.txt)" >&2
+  exit 1
 fi
 
 if [[ ! -f "$build/build.ninja" ]]; then
