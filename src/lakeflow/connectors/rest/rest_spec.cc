@@ -1,101 +1,16 @@
 #include "lakeflow/connectors/rest/rest_spec.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <set>
 
 #include "lakeflow/core/file_io.h"
 #include "lakeflow/core/schema.h"
+#include "lakeflow/core/yaml_reader.h"
 
 namespace lakeflow::rest {
 namespace {
 
-// Reads one YAML file; every problem names the file, the line and the field.
-// yaml-cpp throws, so all of it stays inside this reader.
-class SpecReader {
- public:
-  explicit SpecReader(std::string file) : file_(std::move(file)) {}
-
-  Status At(const YAML::Node& node, const std::string& field, const std::string& what) const {
-    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-    return Status::Invalid("{}:{}: {}: {}", file_, line, field, what);
-  }
-
-  // Refuses keys outside `allowed`: a typo must not be silently ignored.
-  Status OnlyKeys(const YAML::Node& map, const std::string& where,
-                  std::initializer_list<const char*> allowed) const {
-    if (!map.IsMap()) return At(map, where, "expected a mapping");
-    for (const auto& kv : map) {
-      auto key = kv.first.as<std::string>();
-      bool known =
-          std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
-      if (known) continue;
-      std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return At(kv.first, Join(where, key), "unknown field (expected one of: " + list + ")");
-    }
-    return Status::OK();
-  }
-
-  Result<std::string> String(const YAML::Node& parent, const std::string& key,
-                             const std::string& where, bool required = false) const {
-    YAML::Node n = parent[key];
-    if (!n) {
-      if (required) return At(parent, Join(where, key), "missing");
-      return std::string();
-    }
-    if (!n.IsScalar()) return At(n, Join(where, key), "expected a string");
-    return n.as<std::string>();
-  }
-
-  Result<std::vector<std::string>> Strings(const YAML::Node& parent, const std::string& key,
-                                           const std::string& where) const {
-    std::vector<std::string> out;
-    YAML::Node n = parent[key];
-    if (!n) return out;
-    if (n.IsScalar()) return std::vector<std::string>{n.as<std::string>()};
-    if (!n.IsSequence()) return At(n, Join(where, key), "expected a string or a list of strings");
-    for (const auto& item : n) {
-      if (!item.IsScalar()) return At(item, Join(where, key), "expected a string");
-      out.push_back(item.as<std::string>());
-    }
-    return out;
-  }
-
-  Result<KeyValues> Map(const YAML::Node& parent, const std::string& key,
-                        const std::string& where) const {
-    KeyValues out;
-    YAML::Node n = parent[key];
-    if (!n) return out;
-    if (!n.IsMap()) return At(n, Join(where, key), "expected a mapping");
-    for (const auto& kv : n) {
-      if (!kv.second.IsScalar())
-        return At(kv.second, Join(Join(where, key), kv.first.as<std::string>()),
-                  "expected a string");
-      out.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
-    }
-    return out;
-  }
-
-  Result<bool> Bool(const YAML::Node& parent, const std::string& key,
-                    const std::string& where) const {
-    YAML::Node n = parent[key];
-    if (!n) return false;
-    auto v = n.IsScalar() ? ParseBool(n.as<std::string>()) : std::nullopt;
-    if (!v) return At(n, Join(where, key), "expected true or false");
-    return *v;
-  }
-
-  static std::string Join(const std::string& where, const std::string& key) {
-    return where.empty() ? key : where + "." + key;
-  }
-
- private:
-  std::string file_;
-};
-
-Result<OptionSpec> ParseOption(const SpecReader& r, const std::string& name, const YAML::Node& n,
+Result<OptionSpec> ParseOption(const YamlReader& r, const std::string& name, const YAML::Node& n,
                                const std::string& where) {
   OptionSpec o;
   o.name = name;
@@ -110,7 +25,7 @@ Result<OptionSpec> ParseOption(const SpecReader& r, const std::string& name, con
   return o;
 }
 
-Result<AuthSpec> ParseAuth(const SpecReader& r, const YAML::Node& n) {
+Result<AuthSpec> ParseAuth(const YamlReader& r, const YAML::Node& n) {
   AuthSpec a;
   if (!n) return a;
   const std::string where = "auth";
@@ -148,7 +63,7 @@ Result<AuthSpec> ParseAuth(const SpecReader& r, const YAML::Node& n) {
   return a;
 }
 
-Result<http::PaginatorSpec> ParsePaginator(const SpecReader& r, const YAML::Node& n,
+Result<http::PaginatorSpec> ParsePaginator(const YamlReader& r, const YAML::Node& n,
                                            const std::string& where, std::string* page_size) {
   LF_RETURN_IF_ERROR(r.OnlyKeys(n, where,
                                 {"type", "page_param", "start_page", "size_param", "page_size",
@@ -188,7 +103,7 @@ Result<http::PaginatorSpec> ParsePaginator(const SpecReader& r, const YAML::Node
 }
 
 // The fields an endpoint and a table's defaults share.
-Result<EndpointSpec> ParseEndpoint(const SpecReader& r, const YAML::Node& n,
+Result<EndpointSpec> ParseEndpoint(const YamlReader& r, const YAML::Node& n,
                                    const std::string& where, const EndpointSpec& defaults) {
   EndpointSpec e = defaults;
   e.line = n.Mark().line + 1;
@@ -225,14 +140,14 @@ Result<EndpointSpec> ParseEndpoint(const SpecReader& r, const YAML::Node& n,
 }
 
 // A key or cursor field must be a column (a dotted cursor path: its first part).
-Status CheckColumn(const SpecReader& r, const YAML::Node& n, const std::string& where,
+Status CheckColumn(const YamlReader& r, const YAML::Node& n, const std::string& where,
                    const SchemaPtr& schema, const std::string& path) {
   std::string column = path.substr(0, path.find('.'));
   if (schema->GetFieldByName(column)) return Status::OK();
   return r.At(n, where, "'" + path + "' is not a column of the schema");
 }
 
-Status CheckMetadata(const SpecReader& r, const YAML::Node& n, const std::string& where,
+Status CheckMetadata(const YamlReader& r, const YAML::Node& n, const std::string& where,
                      const TableSpec& t) {
   const auto& m = t.metadata;
   bool incremental = m.ingestion_type != IngestionType::kSnapshot;
@@ -253,7 +168,7 @@ Status CheckMetadata(const SpecReader& r, const YAML::Node& n, const std::string
   return Status::OK();
 }
 
-Result<TableSpec> ParseTable(const SpecReader& r, const std::string& name, const YAML::Node& n,
+Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const YAML::Node& n,
                              const EndpointSpec& defaults) {
   const std::string where = "tables." + name;
   LF_RETURN_IF_ERROR(r.OnlyKeys(
@@ -301,7 +216,7 @@ Result<TableSpec> ParseTable(const SpecReader& r, const std::string& name, const
   return t;
 }
 
-Status CheckParents(const SpecReader& r, const YAML::Node& tables, const RestSpec& spec) {
+Status CheckParents(const YamlReader& r, const YAML::Node& tables, const RestSpec& spec) {
   for (const auto& t : spec.tables) {
     if (!t.parent) continue;
     const TableSpec* parent = spec.FindTable(t.parent->table);
@@ -312,7 +227,7 @@ Status CheckParents(const SpecReader& r, const YAML::Node& tables, const RestSpe
   return Status::OK();
 }
 
-Result<RestSpec> Parse(const SpecReader& r, const YAML::Node& root, const std::string& file) {
+Result<RestSpec> Parse(const YamlReader& r, const YAML::Node& root, const std::string& file) {
   LF_RETURN_IF_ERROR(r.OnlyKeys(
       root, "",
       {"source", "description", "options", "base_url", "headers", "auth", "defaults", "tables"}));
@@ -365,7 +280,7 @@ std::vector<std::string> RestSpec::SecretOptions() const {
 }
 
 Result<RestSpec> ParseRestSpec(std::string_view yaml, const std::string& file) {
-  SpecReader reader(file);
+  YamlReader reader(file);
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
     if (!root.IsMap()) return Status::Invalid("{}: expected a YAML mapping", file);

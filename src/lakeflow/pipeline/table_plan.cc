@@ -1,0 +1,127 @@
+#include "lakeflow/pipeline/table_plan.h"
+
+#include <arrow/api.h>
+
+#include <map>
+
+#include "lakeflow/datasource/data_source.h"
+#include "lakeflow/datasource/read_request.h"
+
+namespace lakeflow::pipeline {
+namespace {
+
+Options BaseOptions(const PipelineSpec& spec) {
+  Options o;
+  o.Set(kConnectionOption, spec.connection_name);
+  return o;
+}
+
+Result<std::unique_ptr<DataSource>> Open(const Options& options, const ConnectionStore& store,
+                                         const ConnectorRegistry* registry) {
+  OpenOptions open;
+  open.store = &store;
+  open.registry = registry;
+  return DataSource::Open(options, open);
+}
+
+// _lakeflow_metadata for every source table, with each table's own options.
+Result<std::map<std::string, TableMetadata>> ReadAllMetadata(const PipelineSpec& spec,
+                                                             const ConnectionStore& store,
+                                                             const ConnectorRegistry* registry) {
+  Json names = Json::array();
+  Json configs = Json::object();
+  for (const auto& t : spec.objects) {
+    names.push_back(t.source_table);
+    Json config = Json::object();
+    for (const auto& [k, v] : t.source_options) config[k] = v;
+    if (!config.empty()) configs[t.source_table] = config;
+  }
+  Options options = BaseOptions(spec);
+  options.Set("tableName", "_lakeflow_metadata");
+  options.Set("tableNameList", names.dump());
+  if (!configs.empty()) options.Set("tableConfigs", configs.dump());
+  LF_ASSIGN_OR_RETURN(auto source, Open(options, store, registry));
+  LF_ASSIGN_OR_RETURN(auto batches, source->ReadAll());
+  std::map<std::string, TableMetadata> out;
+  while (true) {
+    LF_ASSIGN_OR_RETURN(auto batch, batches->Next());
+    if (!batch) break;
+    auto name = std::static_pointer_cast<arrow::StringArray>(batch->column(0));
+    auto keys = std::static_pointer_cast<arrow::ListArray>(batch->column(1));
+    auto key_values = std::static_pointer_cast<arrow::StringArray>(keys->values());
+    auto cursor = std::static_pointer_cast<arrow::StringArray>(batch->column(2));
+    auto type = std::static_pointer_cast<arrow::StringArray>(batch->column(3));
+    for (int64_t i = 0; i < batch->num_rows(); ++i) {
+      TableMetadata m;
+      for (int64_t k = keys->value_offset(i); k < keys->value_offset(i + 1); ++k)
+        m.primary_keys.push_back(key_values->GetString(k));
+      if (!cursor->IsNull(i)) m.cursor_field = cursor->GetString(i);
+      LF_ASSIGN_OR_RETURN(m.ingestion_type, ParseIngestionType(type->GetString(i)));
+      out[name->GetString(i)] = std::move(m);
+    }
+  }
+  return out;
+}
+
+bool HasColumn(const SchemaPtr& schema, const std::string& path) {
+  return schema->GetFieldByName(path.substr(0, path.find('.'))) != nullptr;
+}
+
+// The spec's view of one table against the source's; `where` prefixes errors.
+Status Check(const TablePlan& plan, const std::string& where) {
+  const auto& m = plan.metadata;
+  for (const auto& key : m.primary_keys) {
+    if (!HasColumn(plan.schema, key))
+      return Status::Invalid("{}: primary key '{}' is not a column of source table '{}'", where,
+                             key, plan.object.source_table);
+  }
+  if (!plan.sequence_by.empty() && !HasColumn(plan.schema, plan.sequence_by))
+    return Status::Invalid("{}: sequence_by '{}' is not a column of source table '{}'", where,
+                           plan.sequence_by, plan.object.source_table);
+  bool merges =
+      plan.object.scd_type != ScdType::kAppendOnly && m.ingestion_type != IngestionType::kAppend;
+  if (merges && m.primary_keys.empty())
+    return Status::Invalid(
+        "{}: table '{}' ({}) needs primary_keys to be merged; set them in "
+        "table_configuration or use scd_type APPEND_ONLY",
+        where, plan.object.source_table, IngestionTypeName(m.ingestion_type));
+  bool sequenced =
+      m.ingestion_type == IngestionType::kCdc || m.ingestion_type == IngestionType::kCdcWithDeletes;
+  if (merges && sequenced && plan.sequence_by.empty())
+    return Status::Invalid("{}: table '{}' ({}) needs sequence_by (the source names no cursor)",
+                           where, plan.object.source_table, IngestionTypeName(m.ingestion_type));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const ConnectionStore& store,
+                                            const ConnectorRegistry* registry) {
+  auto metadata = ReadAllMetadata(spec, store, registry);
+  if (!metadata.ok()) return metadata.status().WithContext(spec.file);
+  std::vector<TablePlan> plans;
+  for (const auto& object : spec.objects) {
+    std::string where = fmt::format("{}:{}: {}", spec.file, object.line, object.DestinationName());
+    TablePlan plan;
+    plan.object = object;
+    plan.read_options = BaseOptions(spec);
+    plan.read_options.Merge(object.source_options);
+    plan.read_options.Set("tableName", object.source_table);
+    auto source = Open(plan.read_options, store, registry);
+    if (!source.ok()) return source.status().WithContext(where);
+    auto schema = (*source)->Schema();
+    if (!schema.ok()) return schema.status().WithContext(where);
+    plan.schema = *schema;
+    auto found = metadata->find(object.source_table);
+    if (found == metadata->end())
+      return Status::NotFound("{}: no metadata for source table '{}'", where, object.source_table);
+    plan.metadata = found->second;
+    if (!object.primary_keys.empty()) plan.metadata.primary_keys = object.primary_keys;
+    plan.sequence_by = object.sequence_by.value_or(plan.metadata.cursor_field.value_or(""));
+    LF_RETURN_IF_ERROR(Check(plan, where));
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+}  // namespace lakeflow::pipeline

@@ -1,0 +1,31 @@
+// The plan of a pipeline: for each table of the spec, what the source says
+// (schema, keys, cursor, ingestion type) with the spec's overrides applied, and
+// how it will be written. Everything a spec can get wrong is found here, before
+// any data moves.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lakeflow/connect/lakeflow_connect.h"
+#include "lakeflow/connect/registry.h"
+#include "lakeflow/connections/connection_store.h"
+#include "lakeflow/pipeline/pipeline_spec.h"
+
+namespace lakeflow::pipeline {
+
+struct TablePlan {
+  TableObject object;
+  SchemaPtr schema;         // the source table's
+  TableMetadata metadata;   // primary keys overridden by the spec
+  std::string sequence_by;  // the ordering column path; empty when none applies
+  Options read_options;     // databricks.connection, tableName and the table's source options
+};
+
+// Reads the metadata of every table at once (through _lakeflow_metadata) and
+// each table's schema, and checks the spec against them. An error is one line
+// naming the spec file, the object's line and what is wrong.
+Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const ConnectionStore& store,
+                                            const ConnectorRegistry* registry = nullptr);
+
+}  // namespace lakeflow::pipeline
