@@ -111,6 +111,13 @@ int RunApp(int argc, char** argv) {
   auto* delete_cmd = conn->add_subcommand("delete", "Delete a connection");
   delete_cmd->add_option("name", conn_name)->required();
 
+  auto* pipeline = app.add_subcommand("pipeline", "Ingestion pipelines (docs/pipelines.md)");
+  pipeline->require_subcommand(1);
+  std::string pipeline_spec;
+  auto* validate_cmd = pipeline->add_subcommand(
+      "validate", "Check a pipeline spec against its source, moving no data");
+  validate_cmd->add_option("spec", pipeline_spec, "Pipeline spec (YAML or JSON)")->required();
+
   TestConnectorArgs test;
   auto* test_cmd =
       app.add_subcommand("test-connector", "Run the conformance suite against a connector");
@@ -167,6 +174,7 @@ int RunApp(int argc, char** argv) {
   if (*show_cmd) return Report(RunConnectionShow(conn_name));
   if (*delete_cmd) return Report(RunConnectionDelete(conn_name));
   if (*simulate_cmd) return Report(RunSimulate(simulate));
+  if (*validate_cmd) return Report(RunPipelineValidate(pipeline_spec));
   if (*sources_cmd) return Report(RunSources());
   if (*schema_cmd) return Report(RunSchema(schema_args, schema_format));
   if (*test_cmd) {

@@ -81,6 +81,9 @@ struct SimulateArgs {
 Status RunSimulate(const SimulateArgs& args);
 
 // Prints a table's schema as Spark StructType JSON or DDL.
+// `lakeflow pipeline validate SPEC`: prints the plan of every table.
+Status RunPipelineValidate(const std::string& spec_path);
+
 Status RunSchema(const ReadArgs& args, const std::string& format);
 
 }  // namespace lakeflow::cli
