@@ -117,6 +117,9 @@ int RunApp(int argc, char** argv) {
   auto* validate_cmd = pipeline->add_subcommand(
       "validate", "Check a pipeline spec against its source, moving no data");
   validate_cmd->add_option("spec", pipeline_spec, "Pipeline spec (YAML or JSON)")->required();
+  auto* run_cmd = pipeline->add_subcommand(
+      "run", "Run a pipeline once, available-now (in progress: cdc and append tables, SQLite)");
+  run_cmd->add_option("spec", pipeline_spec, "Pipeline spec (YAML or JSON)")->required();
 
   TestConnectorArgs test;
   auto* test_cmd =
@@ -175,6 +178,7 @@ int RunApp(int argc, char** argv) {
   if (*delete_cmd) return Report(RunConnectionDelete(conn_name));
   if (*simulate_cmd) return Report(RunSimulate(simulate));
   if (*validate_cmd) return Report(RunPipelineValidate(pipeline_spec));
+  if (*run_cmd) return Report(RunPipelineRun(pipeline_spec));
   if (*sources_cmd) return Report(RunSources());
   if (*schema_cmd) return Report(RunSchema(schema_args, schema_format));
   if (*test_cmd) {

@@ -83,6 +83,8 @@ Status RunSimulate(const SimulateArgs& args);
 // Prints a table's schema as Spark StructType JSON or DDL.
 // `lakeflow pipeline validate SPEC`: prints the plan of every table.
 Status RunPipelineValidate(const std::string& spec_path);
+// `lakeflow pipeline run SPEC`: every table up to date, then a line per table.
+Status RunPipelineRun(const std::string& spec_path);
 
 Status RunSchema(const ReadArgs& args, const std::string& format);
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "lakeflow/cli/commands.h"
+#include "lakeflow/pipeline/pipeline_runner.h"
 #include "lakeflow/pipeline/table_plan.h"
 
 namespace lakeflow::cli {
@@ -33,6 +34,18 @@ Status RunPipelineValidate(const std::string& spec_path) {
         p.object.source_table, IngestionTypeName(p.metadata.ingestion_type),
         pipeline::ScdTypeName(p.object.scd_type), Join(p.metadata.primary_keys),
         p.sequence_by.empty() ? "-" : p.sequence_by);
+  }
+  return Status::OK();
+}
+
+Status RunPipelineRun(const std::string& spec_path) {
+  LF_ASSIGN_OR_RETURN(auto spec, pipeline::LoadPipelineSpec(spec_path));
+  ConnectionStore store = ConnectionStore::Default();
+  LF_ASSIGN_OR_RETURN(auto plans, pipeline::PlanPipeline(spec, store));
+  LF_ASSIGN_OR_RETURN(auto runs, pipeline::RunPipeline(spec, plans, store));
+  for (const auto& r : runs) {
+    std::cout << fmt::format("{}: {} rows in {} batch{}\n", r.table, r.rows, r.batches,
+                             r.batches == 1 ? "" : "es");
   }
   return Status::OK();
 }

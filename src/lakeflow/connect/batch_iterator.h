@@ -30,6 +30,22 @@ class BatchIterator {
 std::unique_ptr<BatchIterator> MakeBatchIterator(std::string table, SchemaPtr schema,
                                                  RecordStream records, int64_t batch_rows = 8192);
 
+// Passes batches through, adding their rows to `*rows` (progress counters).
+class CountingIterator : public BatchIterator {
+ public:
+  CountingIterator(BatchIterator* inner, int64_t* rows) : inner_(inner), rows_(rows) {}
+  const SchemaPtr& schema() const override { return inner_->schema(); }
+  Result<std::shared_ptr<arrow::RecordBatch>> Next() override {
+    LF_ASSIGN_OR_RETURN(auto batch, inner_->Next());
+    if (batch) *rows_ += batch->num_rows();
+    return batch;
+  }
+
+ private:
+  BatchIterator* inner_;
+  int64_t* rows_;
+};
+
 // Batches already in memory (small results: metadata, table lists).
 std::unique_ptr<BatchIterator> MakeBatchIterator(
     SchemaPtr schema, std::vector<std::shared_ptr<arrow::RecordBatch>> batches);

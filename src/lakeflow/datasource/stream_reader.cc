@@ -7,22 +7,6 @@ namespace lakeflow {
 
 namespace {
 
-// Counts the rows that pass through to the sink.
-class CountingIterator : public BatchIterator {
- public:
-  CountingIterator(BatchIterator* inner, int64_t* rows) : inner_(inner), rows_(rows) {}
-  const SchemaPtr& schema() const override { return inner_->schema(); }
-  Result<std::shared_ptr<arrow::RecordBatch>> Next() override {
-    LF_ASSIGN_OR_RETURN(auto batch, inner_->Next());
-    if (batch) *rows_ += batch->num_rows();
-    return batch;
-  }
-
- private:
-  BatchIterator* inner_;
-  int64_t* rows_;
-};
-
 // The first stream read starts from the empty object, as in the template.
 Offset InitialOffset() {
   return Offset(Json::object());
@@ -51,7 +35,7 @@ Result<Trigger> Trigger::Parse(std::string_view text) {
   }
   return Status::Invalid(
       "bad trigger '{}': expected available-now, once or interval:<n><ms|s|m|h> of at most a week",
-                         text);
+      text);
 }
 
 Json StreamReader::Identity(const DataSource& source) {
