@@ -15,6 +15,7 @@
 #include "lakeflow/connect/registry.h"
 #include "lakeflow/http/http_client.h"
 #include "lakeflow/simulator/server.h"
+#include "testing/simulator_fixture.h"
 #include "testing/test_util.h"
 
 namespace lakeflow::rest {
@@ -25,15 +26,12 @@ class Simulator {
   explicit Simulator(const std::string& api, int64_t scale = 0, double faults = 0,
                      std::string auth = "") {
     simulator::ServerOptions o;
-    o.spec_dir = std::string(LAKEFLOW_TESTDATA "/simulator/") + api;
+    o.spec_dir = api;
     o.scale = scale;
     o.fault_rate = faults;
     o.seed = 7;
     o.auth = std::move(auth);
-    auto s = simulator::Server::Create(o);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    EXPECT_TRUE(server_->Start().ok());
+    server_ = lakeflow::testing::StartSimulator(std::move(o));
   }
   int64_t faults() const { return server_->faults_injected(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }

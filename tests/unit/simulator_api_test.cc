@@ -10,6 +10,7 @@
 
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/simulator/server.h"
+#include "testing/simulator_fixture.h"
 
 namespace lakeflow::simulator {
 namespace {
@@ -21,11 +22,7 @@ constexpr int64_t kMicros = 1000000;
 class Sim {
  public:
   explicit Sim(ServerOptions o) {
-    if (o.spec_dir.front() != '/') o.spec_dir = LAKEFLOW_TESTDATA "/simulator/" + o.spec_dir;
-    auto s = Server::Create(o);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    EXPECT_TRUE(server_->Start().ok());
+    server_ = lakeflow::testing::StartSimulator(std::move(o));
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(10, 0);
   }

@@ -10,6 +10,7 @@
 
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/simulator/server.h"
+#include "testing/simulator_fixture.h"
 
 namespace lakeflow::simulator {
 namespace {
@@ -22,14 +23,11 @@ class Simulator {
   explicit Simulator(const std::string& spec, int64_t scale = 0, double faults = 0,
                      uint64_t seed = 0) {
     ServerOptions o;
-    o.spec_dir = spec.front() == '/' ? spec : std::string(LAKEFLOW_TESTDATA "/simulator/") + spec;
+    o.spec_dir = spec;
     o.scale = scale;
     o.fault_rate = faults;
     o.seed = seed;
-    auto s = Server::Create(o);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-    EXPECT_TRUE(server_->Start().ok());
+    server_ = lakeflow::testing::StartSimulator(o);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(10, 0);
   }

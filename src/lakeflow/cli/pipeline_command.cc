@@ -42,7 +42,7 @@ Status RunPipelineRun(const std::string& spec_path) {
   LF_ASSIGN_OR_RETURN(auto spec, pipeline::LoadPipelineSpec(spec_path));
   ConnectionStore store = ConnectionStore::Default();
   LF_ASSIGN_OR_RETURN(auto plans, pipeline::PlanPipeline(spec, store));
-  LF_ASSIGN_OR_RETURN(auto runs, pipeline::RunPipeline(spec, plans, store));
+  LF_ASSIGN_OR_RETURN(auto runs, pipeline::RunPipeline(spec, plans));
   for (const auto& r : runs) {
     std::cout << fmt::format("{}: {} rows in {} batch{}\n", r.table, r.rows, r.batches,
                              r.batches == 1 ? "" : "es");

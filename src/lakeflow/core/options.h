@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lakeflow/core/status.h"
@@ -49,6 +50,10 @@ class Options {
  private:
   std::map<std::string, std::string, CaseInsensitiveLess> map_;
 };
+
+// Ordered name/value pairs where order or repeats matter (query parameters,
+// headers, spec mappings), unlike Options.
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
 // Lower-cases ASCII; option keys and table names are ASCII.
 std::string AsciiLower(std::string_view s);

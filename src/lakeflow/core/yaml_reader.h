@@ -17,8 +17,6 @@
 
 namespace lakeflow {
 
-using KeyValues = std::vector<std::pair<std::string, std::string>>;
-
 // One YAML file. Optional fields read as empty/false when absent.
 class YamlReader {
  public:
@@ -101,5 +99,20 @@ class YamlReader {
  private:
   std::string file_;
 };
+
+// Loads `text` (YAML, or JSON, which YAML reads too) as a mapping and hands it
+// to `parse`. yaml-cpp throws, from the load or from any read inside `parse`;
+// here its exceptions become one line naming the file and the line.
+template <typename T, typename Parse>
+Result<T> ParseYamlMapping(std::string_view text, const std::string& file, Parse parse) {
+  YamlReader reader(file);
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    if (!root.IsMap()) return Status::Invalid("{}: expected a YAML or JSON mapping", file);
+    return parse(reader, root);
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid("{}:{}: {}", file, e.mark.line + 1, e.msg);
+  }
+}
 
 }  // namespace lakeflow

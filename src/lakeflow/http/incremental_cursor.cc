@@ -71,13 +71,16 @@ std::string IncrementalCursor::Until() const {
 
 bool IncrementalCursor::Admits(std::string_view cursor) const {
   auto micros = ParseTimestampMicros(cursor);
-  return !micros || *micros <= until_micros_;
+  return !micros || AdmitsMicros(*micros);
 }
 
 void IncrementalCursor::Observe(std::string_view cursor) {
-  auto micros = ParseTimestampMicros(cursor);
-  if (!micros || *micros > until_micros_) return;
-  if (!max_seen_ || *micros > *max_seen_) max_seen_ = micros;
+  if (auto micros = ParseTimestampMicros(cursor)) ObserveMicros(*micros);
+}
+
+void IncrementalCursor::ObserveMicros(int64_t micros) {
+  if (micros > until_micros_) return;
+  if (!max_seen_ || micros > *max_seen_) max_seen_ = micros;
 }
 
 Offset IncrementalCursor::End() const {

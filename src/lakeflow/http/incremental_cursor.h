@@ -52,8 +52,10 @@ class IncrementalCursor {
   // Whether a record stamped `cursor` belongs to this read (not after Until).
   // Unparseable stamps belong (the converter will report them).
   bool Admits(std::string_view cursor) const;
+  bool AdmitsMicros(int64_t micros) const { return micros <= until_micros_; }
   // Records a record's cursor; the end offset follows the largest admitted.
   void Observe(std::string_view cursor);
+  void ObserveMicros(int64_t micros);
 
   // The offset after this read: the largest cursor seen, or, with a window,
   // at least the window's end; the start itself when nothing moved.

@@ -6,21 +6,34 @@ namespace lakeflow::http {
 
 namespace {
 
-// A value in the body at a JSON pointer: its text for strings, its JSON for
-// anything else, nullopt when absent or null.
-Result<std::optional<std::string>> ValueAt(const std::string& body, const std::string& pointer) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(body).get(doc) != simdjson::SUCCESS) {
-    return Status::SourceError("page body is not valid JSON");
+// The values a paginator reads from a page body at JSON pointers (has-more,
+// end-of-stream, total, next URL, cursor). The body is parsed once, on the
+// first read, however many of them the spec names.
+class BodyValues {
+ public:
+  explicit BodyValues(const std::string& body) : body_(body) {}
+
+  // Strings as their text, anything else as its JSON, nullopt when absent or null.
+  Result<std::optional<std::string>> At(const std::string& pointer) {
+    if (!parsed_) {
+      if (parser_.parse(body_).get(doc_) != simdjson::SUCCESS)
+        return Status::SourceError("page body is not valid JSON");
+      parsed_ = true;
+    }
+    simdjson::dom::element value;
+    if (doc_.at_pointer(pointer).get(value) != simdjson::SUCCESS || value.is_null())
+      return std::optional<std::string>();
+    if (value.is_string())
+      return std::optional<std::string>(std::string(value.get_string().value()));
+    return std::optional<std::string>(simdjson::minify(value));
   }
-  simdjson::dom::element value;
-  if (doc.at_pointer(pointer).get(value) != simdjson::SUCCESS || value.is_null()) {
-    return std::optional<std::string>();
-  }
-  if (value.is_string()) return std::optional<std::string>(std::string(value.get_string().value()));
-  return std::optional<std::string>(simdjson::minify(value));
-}
+
+ private:
+  const std::string& body_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::element doc_;
+  bool parsed_ = false;
+};
 
 }  // namespace
 
@@ -125,16 +138,17 @@ Result<std::optional<std::string>> Paginator::NextUrl(const std::string& url,
   using K = PaginatorSpec::Kind;
   std::optional<std::string> none;
   if (spec_.kind == K::kNone || records == 0) return none;
+  BodyValues body(response.body);
   if (!spec_.has_more_pointer.empty()) {
-    LF_ASSIGN_OR_RETURN(auto more, ValueAt(response.body, spec_.has_more_pointer));
+    LF_ASSIGN_OR_RETURN(auto more, body.At(spec_.has_more_pointer));
     if (!more || *more == "false") return none;
   }
   if (!spec_.end_of_stream_pointer.empty()) {
-    LF_ASSIGN_OR_RETURN(auto end, ValueAt(response.body, spec_.end_of_stream_pointer));
+    LF_ASSIGN_OR_RETURN(auto end, body.At(spec_.end_of_stream_pointer));
     if (end && *end == "true") return none;
   }
   if (!spec_.total_pointer.empty()) {
-    LF_ASSIGN_OR_RETURN(auto total, ValueAt(response.body, spec_.total_pointer));
+    LF_ASSIGN_OR_RETURN(auto total, body.At(spec_.total_pointer));
     if (total && seen >= std::strtoll(total->c_str(), nullptr, 10)) return none;
   }
   switch (spec_.kind) {
@@ -157,12 +171,12 @@ Result<std::optional<std::string>> Paginator::NextUrl(const std::string& url,
           SetQueryParam(url, spec_.offset_param, std::to_string(offset + records)));
     }
     case K::kCursor: {
-      LF_ASSIGN_OR_RETURN(auto cursor, ValueAt(response.body, spec_.cursor_pointer));
+      LF_ASSIGN_OR_RETURN(auto cursor, body.At(spec_.cursor_pointer));
       if (!cursor || cursor->empty()) return none;
       return std::optional<std::string>(SetQueryParam(url, spec_.cursor_param, *cursor));
     }
     case K::kNextUrl: {
-      LF_ASSIGN_OR_RETURN(auto next, ValueAt(response.body, spec_.next_url_pointer));
+      LF_ASSIGN_OR_RETURN(auto next, body.At(spec_.next_url_pointer));
       if (!next || next->empty() || *next == url) return none;
       return next;
     }

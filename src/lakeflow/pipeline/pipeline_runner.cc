@@ -1,6 +1,5 @@
 #include "lakeflow/pipeline/pipeline_runner.h"
 
-#include "lakeflow/datasource/data_source.h"
 #include "lakeflow/sinks/sqlite_destination.h"
 
 namespace lakeflow::pipeline {
@@ -22,16 +21,11 @@ sinks::TableWrite WriteFor(const TablePlan& plan, SchemaPtr schema) {
   return w;
 }
 
-Result<TableRun> RunTable(const TablePlan& plan, sinks::SqliteDestination* dest,
-                          const ConnectionStore& store, const ConnectorRegistry* registry) {
+Result<TableRun> RunTable(const TablePlan& plan, sinks::SqliteDestination* dest) {
   TableRun run;
   run.table = plan.object.DestinationName();
-  OpenOptions open;
-  open.store = &store;
-  open.registry = registry;
-  LF_ASSIGN_OR_RETURN(auto source, DataSource::Open(plan.read_options, open));
-  LF_ASSIGN_OR_RETURN(SchemaPtr schema, source->Schema());
-  sinks::TableWrite write = WriteFor(plan, schema);
+  DataSource* source = plan.source.get();
+  sinks::TableWrite write = WriteFor(plan, plan.schema);
   LF_ASSIGN_OR_RETURN(auto progress, dest->Progress(run.table));
   Offset start = progress ? progress->end : Offset(Json::object());
   int64_t next_id = progress ? progress->batch_id + 1 : 0;
@@ -72,14 +66,12 @@ Status CheckRunnable(const PipelineSpec& spec, const std::vector<TablePlan>& pla
 }
 
 Result<std::vector<TableRun>> RunPipeline(const PipelineSpec& spec,
-                                          const std::vector<TablePlan>& plans,
-                                          const ConnectionStore& store,
-                                          const ConnectorRegistry* registry) {
+                                          const std::vector<TablePlan>& plans) {
   LF_RETURN_IF_ERROR(CheckRunnable(spec, plans));
   LF_ASSIGN_OR_RETURN(auto dest, sinks::SqliteDestination::Open(spec.destination.path));
   std::vector<TableRun> runs;
   for (const auto& plan : plans) {
-    auto run = RunTable(plan, dest.get(), store, registry);
+    auto run = RunTable(plan, dest.get());
     if (!run.ok()) return run.status().WithContext(plan.object.DestinationName());
     runs.push_back(*run);
   }

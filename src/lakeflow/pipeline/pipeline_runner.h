@@ -23,9 +23,8 @@ struct TableRun {
 // Refuses what the runner cannot do yet; one line naming the spec and table.
 Status CheckRunnable(const PipelineSpec& spec, const std::vector<TablePlan>& plans);
 
+// Reads through the sources the plan opened.
 Result<std::vector<TableRun>> RunPipeline(const PipelineSpec& spec,
-                                          const std::vector<TablePlan>& plans,
-                                          const ConnectionStore& store,
-                                          const ConnectorRegistry* registry = nullptr);
+                                          const std::vector<TablePlan>& plans);
 
 }  // namespace lakeflow::pipeline

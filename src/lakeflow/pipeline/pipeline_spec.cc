@@ -124,14 +124,9 @@ std::string TableObject::DestinationName() const {
 }
 
 Result<PipelineSpec> ParsePipelineSpec(std::string_view text, const std::string& file) {
-  YamlReader reader(file);
-  try {
-    YAML::Node root = YAML::Load(std::string(text));
-    if (!root.IsMap()) return Status::Invalid("{}: expected a YAML or JSON mapping", file);
-    return Parse(reader, root, file);
-  } catch (const YAML::Exception& e) {
-    return Status::Invalid("{}:{}: {}", file, e.mark.line + 1, e.msg);
-  }
+  return ParseYamlMapping<PipelineSpec>(
+      text, file,
+      [&](const YamlReader& r, const YAML::Node& root) { return Parse(r, root, file); });
 }
 
 Result<PipelineSpec> LoadPipelineSpec(const std::string& path) {

@@ -4,7 +4,6 @@
 
 #include <map>
 
-#include "lakeflow/datasource/data_source.h"
 #include "lakeflow/datasource/read_request.h"
 
 namespace lakeflow::pipeline {
@@ -112,6 +111,7 @@ Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const Conn
     auto schema = (*source)->Schema();
     if (!schema.ok()) return schema.status().WithContext(where);
     plan.schema = *schema;
+    plan.source = std::move(source).value();
     auto found = metadata->find(object.source_table);
     if (found == metadata->end())
       return Status::NotFound("{}: no metadata for source table '{}'", where, object.source_table);

@@ -10,6 +10,7 @@
 #include "lakeflow/connect/lakeflow_connect.h"
 #include "lakeflow/connect/registry.h"
 #include "lakeflow/connections/connection_store.h"
+#include "lakeflow/datasource/data_source.h"
 #include "lakeflow/pipeline/pipeline_spec.h"
 
 namespace lakeflow::pipeline {
@@ -20,6 +21,9 @@ struct TablePlan {
   TableMetadata metadata;   // primary keys overridden by the spec
   std::string sequence_by;  // the ordering column path; empty when none applies
   Options read_options;     // databricks.connection, tableName and the table's source options
+  // The table's source, opened for planning and kept for the run, so the
+  // connection is resolved and the schema read once.
+  std::shared_ptr<DataSource> source;
 };
 
 // Reads the metadata of every table at once (through _lakeflow_metadata) and

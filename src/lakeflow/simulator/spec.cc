@@ -1,32 +1,11 @@
 #include "lakeflow/simulator/spec.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
+
+#include "lakeflow/core/yaml_reader.h"
 
 namespace lakeflow::simulator {
 namespace {
-
-// Every spec problem names the file, the YAML line and the field.
-class SpecError {
- public:
-  explicit SpecError(std::string file) : file_(std::move(file)) {}
-  Status At(const YAML::Node& node, const std::string& field, const std::string& what) const {
-    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-    return Status::Invalid("{}:{}: {}: {}", file_, line, field, what);
-  }
-
- private:
-  std::string file_;
-};
-
-Result<std::string> RequiredString(const SpecError& err, const YAML::Node& parent,
-                                   const std::string& key, const std::string& where) {
-  YAML::Node n = parent[key];
-  if (!n) return err.At(parent, where + "." + key, "missing");
-  if (!n.IsScalar()) return err.At(n, where + "." + key, "expected a string");
-  return n.as<std::string>();
-}
 
 // Sort options name a field; the GitHub-style short names gain "_at".
 std::string SortField(const std::string& option) {
@@ -34,7 +13,7 @@ std::string SortField(const std::string& option) {
   return option;
 }
 
-Result<FilterOp> ParseOp(const SpecError& err, const YAML::Node& n, const std::string& where) {
+Result<FilterOp> ParseOp(const YamlReader& err, const YAML::Node& n, const std::string& where) {
   std::string op = n.as<std::string>();
   if (op == "eq") return FilterOp::kEq;
   if (op == "gte") return FilterOp::kGte;
@@ -43,7 +22,7 @@ Result<FilterOp> ParseOp(const SpecError& err, const YAML::Node& n, const std::s
   return err.At(n, where + ".op", "unknown op '" + op + "' (eq, gte, lte, ends_with)");
 }
 
-Result<ParamRole> ParseRole(const SpecError& err, const YAML::Node& n, const std::string& where) {
+Result<ParamRole> ParseRole(const YamlReader& err, const YAML::Node& n, const std::string& where) {
   static const std::map<std::string, ParamRole> kRoles = {
       {"filter", ParamRole::kFilter},        {"sort_by", ParamRole::kSortBy},
       {"sort_order", ParamRole::kSortOrder}, {"page", ParamRole::kPage},
@@ -54,7 +33,7 @@ Result<ParamRole> ParseRole(const SpecError& err, const YAML::Node& n, const std
   return it->second;
 }
 
-Result<ParamSpec> ParseParam(const SpecError& err, const std::string& name, const YAML::Node& n,
+Result<ParamSpec> ParseParam(const YamlReader& err, const std::string& name, const YAML::Node& n,
                              const std::string& where) {
   if (!n.IsMap()) return err.At(n, where, "expected a mapping");
   ParamSpec p;
@@ -62,14 +41,14 @@ Result<ParamSpec> ParseParam(const SpecError& err, const std::string& name, cons
   if (!n["role"]) return err.At(n, where + ".role", "missing");
   LF_ASSIGN_OR_RETURN(p.role, ParseRole(err, n["role"], where));
   if (p.role == ParamRole::kFilter) {
-    LF_ASSIGN_OR_RETURN(p.field, RequiredString(err, n, "field", where));
+    LF_ASSIGN_OR_RETURN(p.field, err.String(n, "field", where, /*required=*/true));
     if (!n["op"]) return err.At(n, where + ".op", "missing");
     LF_ASSIGN_OR_RETURN(p.op, ParseOp(err, n["op"], where));
     if (n["value"]) p.value = n["value"].as<std::string>();
     if (n["all_value"]) p.all_value = n["all_value"].as<std::string>();
   }
   if (p.role == ParamRole::kStartTime) {
-    LF_ASSIGN_OR_RETURN(p.field, RequiredString(err, n, "field", where));
+    LF_ASSIGN_OR_RETURN(p.field, err.String(n, "field", where, /*required=*/true));
   }
   if (p.role == ParamRole::kSortBy) {
     YAML::Node opts = n["options"];
@@ -89,7 +68,7 @@ Result<ParamSpec> ParseParam(const SpecError& err, const std::string& name, cons
   return p;
 }
 
-Result<Pagination> ParsePagination(const SpecError& err, const YAML::Node& n,
+Result<Pagination> ParsePagination(const YamlReader& err, const YAML::Node& n,
                                    const std::string& where) {
   std::string s = n.as<std::string>();
   if (s == "page_number_with_link_header") return Pagination::kPageNumberWithLinkHeader;
@@ -131,7 +110,7 @@ std::string ToJson(const YAML::Node& n) {
   return quoted + "\"";
 }
 
-Status ParseResponse(const SpecError& err, const YAML::Node& r, const std::string& where,
+Status ParseResponse(const YamlReader& err, const YAML::Node& r, const std::string& where,
                      EndpointSpec* ep) {
   if (!r) return Status::OK();
   if (!r.IsMap()) return err.At(r, where, "expected a mapping");
@@ -146,7 +125,8 @@ Status ParseResponse(const SpecError& err, const YAML::Node& r, const std::strin
     ep->default_sort = *sort;
   }
   if (YAML::Node w = r["wrapper"]) {
-    LF_ASSIGN_OR_RETURN(ep->records_key, RequiredString(err, w, "records_key", where + ".wrapper"));
+    LF_ASSIGN_OR_RETURN(ep->records_key,
+                        err.String(w, "records_key", where + ".wrapper", /*required=*/true));
     ep->extras_json = w["extras"] ? ToJson(w["extras"]) : "{}";
     if (!w["extras"] || !w["extras"].IsMap()) {
       if (w["extras"]) return err.At(w["extras"], where + ".wrapper.extras", "expected a mapping");
@@ -158,7 +138,7 @@ Status ParseResponse(const SpecError& err, const YAML::Node& r, const std::strin
 
 // The body-paginated styles need a wrapper to put their links in; time_based
 // also needs its start_time parameter, and pins the order its paging relies on.
-Status CheckPagination(const SpecError& err, const YAML::Node& n, const std::string& where,
+Status CheckPagination(const YamlReader& err, const YAML::Node& n, const std::string& where,
                        EndpointSpec* ep) {
   bool time_based = ep->pagination == Pagination::kTimeBased;
   if (!time_based && ep->pagination != Pagination::kNextPageUrl) return Status::OK();
@@ -175,12 +155,12 @@ Status CheckPagination(const SpecError& err, const YAML::Node& n, const std::str
   return err.At(n, where + ".params", "time_based needs a parameter with role start_time");
 }
 
-Result<EndpointSpec> ParseEndpoint(const SpecError& err, const YAML::Node& n, size_t index) {
+Result<EndpointSpec> ParseEndpoint(const YamlReader& err, const YAML::Node& n, size_t index) {
   std::string where = "endpoints[" + std::to_string(index) + "]";
   if (!n.IsMap()) return err.At(n, where, "expected a mapping");
   EndpointSpec ep;
-  LF_ASSIGN_OR_RETURN(ep.path, RequiredString(err, n, "path", where));
-  LF_ASSIGN_OR_RETURN(ep.corpus, RequiredString(err, n, "corpus", where));
+  LF_ASSIGN_OR_RETURN(ep.path, err.String(n, "path", where, /*required=*/true));
+  LF_ASSIGN_OR_RETURN(ep.corpus, err.String(n, "corpus", where, /*required=*/true));
   if (n["method"]) ep.method = n["method"].as<std::string>();
   if (ep.path.empty() || ep.path[0] != '/')
     return err.At(n["path"], where + ".path", "must start with /");
@@ -199,14 +179,15 @@ Result<EndpointSpec> ParseEndpoint(const SpecError& err, const YAML::Node& n, si
   LF_RETURN_IF_ERROR(CheckPagination(err, n, where, &ep));
   if (YAML::Node f = n["synthesize_future_records"]) {
     std::string fw = where + ".synthesize_future_records";
-    LF_ASSIGN_OR_RETURN(ep.future_cursor_field, RequiredString(err, f, "cursor_field", fw));
+    LF_ASSIGN_OR_RETURN(ep.future_cursor_field,
+                        err.String(f, "cursor_field", fw, /*required=*/true));
     if (!f["count"]) return err.At(f, fw + ".count", "missing");
     ep.future_count = f["count"].as<int64_t>();
   }
   return ep;
 }
 
-Result<Spec> ParseSpec(const SpecError& err, const YAML::Node& root) {
+Result<Spec> ParseSpec(const YamlReader& err, const YAML::Node& root) {
   YAML::Node eps = root["endpoints"];
   if (!eps || !eps.IsSequence()) return err.At(root, "endpoints", "expected a list");
   Spec spec;
@@ -233,7 +214,7 @@ Result<SortSpec> ParseSort(const std::string& text) {
 
 Result<Spec> LoadSpec(const std::string& dir) {
   std::string file = (std::filesystem::path(dir) / "endpoints.yaml").string();
-  SpecError err(file);
+  YamlReader err(file);
   // yaml-cpp reports through exceptions; they stop here as one-line Statuses.
   try {
     YAML::Node root = YAML::LoadFile(file);

@@ -65,11 +65,11 @@ struct Filter {
   std::optional<int64_t> since_micros;              // at or after (cdc, with the lookback)
   std::optional<int64_t> after_micros;              // strictly after (append: no repeats)
 
-  bool Admits(const std::optional<std::string>& value) const {
-    if (!cursor || !value) return true;
-    if (!cursor->Admits(*value)) return false;
-    auto micros = ParseTimestampMicros(*value);
-    if (!micros) return true;  // the converter reports it
+  // `micros` is the record's cursor, parsed; nullopt when absent or not a
+  // timestamp (kept: the converter reports a bad one).
+  bool Admits(std::optional<int64_t> micros) const {
+    if (!cursor || !micros) return true;
+    if (!cursor->AdmitsMicros(*micros)) return false;
     if (since_micros && *micros < *since_micros) return false;
     return !after_micros || *micros > *after_micros;
   }
@@ -115,11 +115,10 @@ class RestConnector : public LakeflowConnect {
         return Status::Invalid("source '{}' needs option '{}'{}", Source(), o.name,
                                o.description.empty() ? "" : " (" + o.description + ")");
     }
-    LF_ASSIGN_OR_RETURN(max_records_,
-                        options().GetIntOr("max_records_per_batch", kDefaultMaxRecordsPerBatch));
-    if (max_records_ <= 0)
-      return Status::Invalid("option 'max_records_per_batch' must be positive");
-    LF_ASSIGN_OR_RETURN(settings_, http::CursorSettingsFromOptions(options()));
+    // Read options are checked again per read (a table may set its own);
+    // checking the connection's here reports a mistake when connecting.
+    LF_RETURN_IF_ERROR(MaxRecords(options()).status());
+    LF_RETURN_IF_ERROR(http::CursorSettingsFromOptions(options()).status());
     LF_ASSIGN_OR_RETURN(parallel_pages_, options().GetIntOr("parallel_pages", 1));
     if (parallel_pages_ < 1 || parallel_pages_ > 16)
       return Status::Invalid("option 'parallel_pages' must be between 1 and 16, got {}",
@@ -128,6 +127,13 @@ class RestConnector : public LakeflowConnect {
   }
 
  private:
+  static Result<int64_t> MaxRecords(const Options& values) {
+    LF_ASSIGN_OR_RETURN(int64_t limit,
+                        values.GetIntOr("max_records_per_batch", kDefaultMaxRecordsPerBatch));
+    if (limit <= 0) return Status::Invalid("option 'max_records_per_batch' must be positive");
+    return limit;
+  }
+
   std::string Source() const { return spec_->source.empty() ? "rest" : spec_->source; }
 
   Result<const TableSpec*> Table(std::string_view name) const {
@@ -348,8 +354,9 @@ class RestConnector : public LakeflowConnect {
     size_t i = static_cast<size_t>(std::max<int64_t>(from, 0));
     for (; i < records.size() && walk->held < walk->limit; ++i) {
       const auto& cursor = records[i].fields.empty() ? std::nullopt : records[i].fields[0];
-      if (!walk->filter.Admits(cursor) || walk->Repeats(records[i])) continue;
-      if (walk->cursor && cursor) walk->cursor->Observe(*cursor);
+      std::optional<int64_t> micros = cursor ? ParseTimestampMicros(*cursor) : std::nullopt;
+      if (!walk->filter.Admits(micros) || walk->Repeats(records[i])) continue;
+      if (walk->cursor && micros) walk->cursor->ObserveMicros(*micros);
       kept.push_back(i);
       ++walk->held;
     }
@@ -456,8 +463,7 @@ class RestConnector : public LakeflowConnect {
     std::string cursor_field =
         deletes ? table.deletes->cursor_field : table.metadata.cursor_field.value_or("");
 
-    LF_ASSIGN_OR_RETURN(int64_t limit, values.GetIntOr("max_records_per_batch", max_records_));
-    if (limit <= 0) return Status::Invalid("option 'max_records_per_batch' must be positive");
+    LF_ASSIGN_OR_RETURN(int64_t limit, MaxRecords(values));
     LF_ASSIGN_OR_RETURN(auto settings, http::CursorSettingsFromOptions(values));
     Position pos = PositionFrom(start);
 
@@ -578,8 +584,6 @@ class RestConnector : public LakeflowConnect {
   }
 
   std::shared_ptr<const RestSpec> spec_;
-  int64_t max_records_ = kDefaultMaxRecordsPerBatch;
-  http::CursorSettings settings_;
   std::unique_ptr<http::HttpClient> client_;
   std::unique_ptr<http::HttpClient> token_client_;
   std::unique_ptr<http::MultiFetcher> fetcher_;  // parallel_pages > 1

@@ -280,14 +280,9 @@ std::vector<std::string> RestSpec::SecretOptions() const {
 }
 
 Result<RestSpec> ParseRestSpec(std::string_view yaml, const std::string& file) {
-  YamlReader reader(file);
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml));
-    if (!root.IsMap()) return Status::Invalid("{}: expected a YAML mapping", file);
-    return Parse(reader, root, file);
-  } catch (const YAML::Exception& e) {
-    return Status::Invalid("{}:{}: {}", file, e.mark.line + 1, e.msg);
-  }
+  return ParseYamlMapping<RestSpec>(yaml, file, [&](const YamlReader& r, const YAML::Node& root) {
+    return Parse(r, root, file);
+  });
 }
 
 Result<RestSpec> LoadRestSpec(const std::string& path) {

@@ -19,8 +19,6 @@
 
 namespace lakeflow::rest {
 
-using KeyValues = std::vector<std::pair<std::string, std::string>>;
-
 // An option the source accepts.
 struct OptionSpec {
   std::string name;
