@@ -277,8 +277,8 @@ Run Parallel(const Args& a, int64_t pages, const SchemaPtr& schema) {
     for (int64_t page = 1; page <= pages && fetch_error.ok(); page += a.group) {
       std::vector<http::HttpRequest> requests;
       for (int64_t p = page; p < std::min(page + a.group, pages + 1); ++p)
-        requests.push_back(http::HttpRequest{"GET", first + "&page=" + std::to_string(p),
-                                             Headers(), {}});
+        requests.push_back(
+            http::HttpRequest{"GET", first + "&page=" + std::to_string(p), Headers(), {}});
       for (auto& response : (*multi)->FetchAll(std::move(requests))) {
         if (!response.ok()) {
           fetch_error = response.status();
@@ -458,8 +458,7 @@ int Main(int argc, char** argv) {
     Check(Check(http::HttpClient::Make(), "HttpClient::Make")
               ->Fetch(http::HttpRequest{"GET", FirstUrl(a) + "&page=1", Headers(), {}}),
           "warm-up");
-    results["parallel"] =
-        Best(a, "parallel", [&] { return Parallel(a, listing.pages, schema); });
+    results["parallel"] = Best(a, "parallel", [&] { return Parallel(a, listing.pages, schema); });
   }
 
   std::string json = "{";
@@ -476,4 +475,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace lakeflow
 
-int main(int argc, char** argv) { return lakeflow::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return lakeflow::Main(argc, argv);
+}

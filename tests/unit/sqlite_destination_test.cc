@@ -8,6 +8,7 @@
 
 #include "lakeflow/connect/record_stream.h"
 #include "lakeflow/core/schema.h"
+#include "lakeflow/sinks/sqlite_values.h"
 #include "testing/test_util.h"
 
 namespace lakeflow::sinks {
@@ -52,7 +53,8 @@ class SqliteDestinationTest : public ::testing::Test {
   }
   Status Commit(const TableWrite& w, const std::vector<std::string>& rows, int64_t id) {
     auto it = Rows(rows);
-    return dest_->CommitMicroBatch(w, it.get(), "flow", FlowProgress{id, Json{{"n", id}}});
+    return dest_->CommitMicroBatch(w, ChangeKind::kUpsert, it.get(), "flow",
+                                   FlowProgress{id, Json{{"n", id}}});
   }
 
   lakeflow::testing::TempDir dir_;
@@ -79,7 +81,7 @@ TEST_F(SqliteDestinationTest, MergeKeepsTheHighestSequence) {
       Dump(path_, "issues"),
       (std::vector<std::string>{"1|a2|2024-01-03T00:00:00Z|NULL", "2|b|2024-01-02T00:00:00Z|[]",
                                 "3|c|2024-01-01T12:00:00.500000Z|[\"y\",\"z\"]"}));
-  auto progress = dest_->Progress("flow");
+  auto progress = dest_->Progress("issues", "flow");
   ASSERT_TRUE(progress.ok());
   ASSERT_TRUE(progress->has_value());
   EXPECT_EQ((*progress)->batch_id, 1);
@@ -88,7 +90,11 @@ TEST_F(SqliteDestinationTest, MergeKeepsTheHighestSequence) {
 
 TEST_F(SqliteDestinationTest, AppendKeepsEveryRow) {
   TableWrite w{"events", Schema(), {}, ""};
-  ASSERT_TRUE(Commit(w, {R"({"id":1,"name":"a"})", R"({"id":1,"name":"a"})"}, 0).ok());
+  auto rows = Rows({R"({"id":1,"name":"a"})", R"({"id":1,"name":"a"})"});
+  ASSERT_TRUE(dest_
+                  ->CommitMicroBatch(w, ChangeKind::kAppend, rows.get(), "events",
+                                     FlowProgress{0, Json::object()})
+                  .ok());
   EXPECT_EQ(Dump(path_, "events").size(), 2u);
 }
 
@@ -101,7 +107,7 @@ TEST_F(SqliteDestinationTest, AFailedBatchLeavesNeitherRowsNorOffset) {
       1);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(Dump(path_, "issues").size(), 1u);
-  auto progress = dest_->Progress("flow");
+  auto progress = dest_->Progress("issues", "flow");
   ASSERT_TRUE(progress.ok() && progress->has_value());
   EXPECT_EQ((*progress)->batch_id, 0);
 }
@@ -110,11 +116,199 @@ TEST_F(SqliteDestinationTest, NewSourceColumnsAreAdded) {
   TableWrite narrow{"t", *ParseDdl("id BIGINT"), {"id"}, ""};
   auto first =
       MakeBatchIterator("t", narrow.schema, RecordStream::FromJsonRecords({R"({"id":1})"}));
-  ASSERT_TRUE(
-      dest_->CommitMicroBatch(narrow, first.get(), "f", FlowProgress{0, Json::object()}).ok());
+  ASSERT_TRUE(dest_
+                  ->CommitMicroBatch(narrow, ChangeKind::kUpsert, first.get(), "flow",
+                                     FlowProgress{0, Json::object()})
+                  .ok());
   TableWrite wide{"t", Schema(), {"id"}, ""};
   ASSERT_TRUE(Commit(wide, {R"({"id":1,"name":"now named"})"}, 1).ok());
   EXPECT_EQ(Dump(path_, "t"), std::vector<std::string>{"1|now named|NULL|NULL"});
+}
+
+// Rows of any query, as "a|b|c" lines.
+std::vector<std::string> Query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::string line;
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const unsigned char* text = sqlite3_column_text(stmt, c);
+        line += (c ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "NULL");
+      }
+      out.push_back(line);
+    }
+  } else {
+    out.push_back(std::string("error: ") + sqlite3_errmsg(db));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+SchemaPtr Events() {
+  return *ParseDdl("id BIGINT, v STRING, seq BIGINT");
+}
+
+class SqliteChangesTest : public SqliteDestinationTest {
+ protected:
+  // Applies `records` as `kind`, each call its own microbatch of `flow`.
+  Status Apply(const TableWrite& w, ChangeKind kind, const std::vector<std::string>& records,
+               const std::string& flow = "t") {
+    auto it = MakeBatchIterator("t", w.schema, RecordStream::FromJsonRecords(records));
+    return dest_->CommitMicroBatch(w, kind, it.get(), flow, FlowProgress{next_++, Json::object()});
+  }
+  Status Stage(const TableWrite& w, const std::vector<std::string>& records) {
+    return Apply(w, ChangeKind::kStage, records);
+  }
+  Status Snapshot(const TableWrite& w, int64_t version) {
+    return dest_->ApplySnapshot(w, version, "t", FlowProgress{next_++, Json{{"v", version}}});
+  }
+  int64_t next_ = 0;
+};
+
+TEST_F(SqliteChangesTest, DeletedKeysStayDeletedAgainstOlderUpserts) {
+  TableWrite w{"t", Events(), {"id"}, "seq"};
+  ASSERT_TRUE(
+      Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"a","seq":5})", R"({"id":2,"v":"b","seq":5})"})
+          .ok());
+  // 1 deleted after its upsert; 2's delete is older than its row, so it stays.
+  ASSERT_TRUE(Apply(w, ChangeKind::kDelete, {R"({"id":1,"seq":6})", R"({"id":2,"seq":4})"}).ok());
+  // A late upsert of 1 older than its delete is refused; a newer one of 2 wins.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"v":"late","seq":6})", R"({"id":2,"v":"b2","seq":7})"})
+                  .ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v, seq FROM t ORDER BY id"),
+            std::vector<std::string>{"2|b2|7"});
+  // A newer upsert of 1 brings it back.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"back","seq":8})"}).ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v FROM t ORDER BY id"),
+            (std::vector<std::string>{"1|back", "2|b2"}));
+}
+
+TEST_F(SqliteChangesTest, Scd2KeepsEveryVersionInSequenceOrder) {
+  TableWrite w{"h", Events(), {"id"}, "seq", History::kScd2};
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"v":"a","seq":10})", R"({"id":1,"v":"c","seq":30})"})
+                  .ok());
+  // Out of order: 20 goes between 10 and 30; a repeat of 30 is the same version.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"v":"b","seq":20})", R"({"id":1,"v":"c2","seq":30})"})
+                  .ok());
+  EXPECT_EQ(Query(path_, "SELECT v, __START_AT, __END_AT FROM h ORDER BY __START_AT"),
+            (std::vector<std::string>{"a|10|20", "b|20|30", "c2|30|NULL"}));
+  // A delete closes the current version; a later upsert opens a new one.
+  ASSERT_TRUE(Apply(w, ChangeKind::kDelete, {R"({"id":1,"seq":40})"}).ok());
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"d","seq":50})"}).ok());
+  // A late upsert before the delete ends at the delete.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"late","seq":35})"}).ok());
+  EXPECT_EQ(
+      Query(path_, "SELECT v, __START_AT, __END_AT FROM h ORDER BY __START_AT"),
+      (std::vector<std::string>{"a|10|20", "b|20|30", "c2|30|35", "late|35|40", "d|50|NULL"}));
+}
+
+TEST_F(SqliteChangesTest, Scd2TimestampsKeepTheirType) {
+  TableWrite w{"ts", Schema(), {"id"}, "updated_at", History::kScd2};
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"name":"a","updated_at":"2024-01-02T00:00:00Z"})",
+                     R"({"id":1,"name":"b","updated_at":"2024-01-02T00:00:00.5Z"})"})
+                  .ok());
+  EXPECT_EQ(Query(path_, "SELECT name, __START_AT, __END_AT FROM ts ORDER BY __lakeflow_sequence"),
+            (std::vector<std::string>{"a|2024-01-02T00:00:00Z|2024-01-02T00:00:00.500000Z",
+                                      "b|2024-01-02T00:00:00.500000Z|NULL"}));
+}
+
+TEST_F(SqliteChangesTest, Scd2NeedsASequenceValue) {
+  TableWrite w{"h", Events(), {"id"}, "seq", History::kScd2};
+  Status st = Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"a"})"});
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("sequence_by"), std::string::npos) << st.ToString();
+}
+
+TEST_F(SqliteChangesTest, SnapshotScd1InsertsUpdatesAndDeletes) {
+  TableWrite w{"s", Events(), {"id"}, ""};
+  ASSERT_TRUE(Stage(w, {R"({"id":1,"v":"a"})", R"({"id":2,"v":"b"})"}).ok());
+  ASSERT_TRUE(Stage(w, {R"({"id":3,"v":"c"})"}).ok());
+  ASSERT_TRUE(Snapshot(w, 1).ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v FROM s ORDER BY id"),
+            (std::vector<std::string>{"1|a", "2|b", "3|c"}));
+  ASSERT_TRUE(
+      Stage(w, {R"({"id":1,"v":"a"})", R"({"id":3,"v":"c2"})", R"({"id":4,"v":"d"})"}).ok());
+  ASSERT_TRUE(Snapshot(w, 2).ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v FROM s ORDER BY id"),
+            (std::vector<std::string>{"1|a", "3|c2", "4|d"}));
+  EXPECT_EQ(Query(path_, "SELECT count(*) FROM s__lakeflow_stage"), std::vector<std::string>{"0"});
+  // An empty snapshot empties the table.
+  ASSERT_TRUE(Snapshot(w, 3).ok());
+  EXPECT_TRUE(Query(path_, "SELECT id FROM s").empty());
+}
+
+TEST_F(SqliteChangesTest, SnapshotScd2ClosesChangedAndDeletedKeys) {
+  TableWrite w{"s2", Events(), {"id"}, "", History::kScd2};
+  ASSERT_TRUE(Stage(w, {R"({"id":1,"v":"a"})", R"({"id":2,"v":"b"})"}).ok());
+  ASSERT_TRUE(Snapshot(w, 1).ok());
+  ASSERT_TRUE(Stage(w, {R"({"id":1,"v":"a"})", R"({"id":3,"v":"c"})"}).ok());
+  ASSERT_TRUE(Snapshot(w, 2).ok());
+  ASSERT_TRUE(Stage(w, {R"({"id":1,"v":"a2"})", R"({"id":3,"v":"c"})"}).ok());
+  ASSERT_TRUE(Snapshot(w, 3).ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v, __START_AT, __END_AT FROM s2 ORDER BY id, __START_AT"),
+            (std::vector<std::string>{"1|a|1|3", "1|a2|3|NULL", "2|b|1|2", "3|c|2|NULL"}));
+}
+
+TEST_F(SqliteChangesTest, AColumnThatCannotWidenIsAnError) {
+  TableWrite w{"t", Events(), {"id"}, "seq"};
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"a","seq":1})"}).ok());
+  TableWrite changed{"t", *ParseDdl("id BIGINT, v BIGINT, seq BIGINT"), {"id"}, "seq"};
+  Status st = Apply(changed, ChangeKind::kUpsert, {R"({"id":1,"v":2,"seq":2})"});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("column \"v\" changed type from TEXT to INTEGER"), std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(Query(path_, "SELECT v FROM t"), std::vector<std::string>{"a"});
+}
+
+TEST_F(SqliteChangesTest, AnUnorderableSequenceIsRefused) {
+  TableWrite w{"t", *ParseDdl("id BIGINT, seq ARRAY<INT>"), {"id"}, "seq"};
+  Status st = Apply(w, ChangeKind::kUpsert, {R"({"id":1,"seq":[1]})"});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("cannot order events"), std::string::npos) << st.ToString();
+}
+
+TEST_F(SqliteChangesTest, ResetForgetsTheTableAndItsFlows) {
+  TableWrite w{"t", Events(), {"id"}, "seq"};
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"a","seq":1})"}).ok());
+  ASSERT_TRUE(Apply(w, ChangeKind::kDelete, {R"({"id":2,"seq":1})"}, "t#deletes").ok());
+  ASSERT_TRUE(Apply(w, ChangeKind::kAppend, {R"({"id":9,"v":"x","seq":1})"}, "other").ok());
+  ASSERT_TRUE(dest_->Reset("t", {"t", "t#deletes"}).ok());
+  EXPECT_EQ(Query(path_, "SELECT name FROM sqlite_master WHERE name LIKE 't%' AND type='table'"),
+            std::vector<std::string>{});
+  EXPECT_FALSE(*dest_->Progress("t", "t"));
+  EXPECT_FALSE(*dest_->Progress("t", "t#deletes"));
+  EXPECT_TRUE(*dest_->Progress("t", "other"));
+}
+
+TEST_F(SqliteChangesTest, FlowsReportRowsAndTheLastError) {
+  TableWrite w{"t", Events(), {"id"}, "seq"};
+  ASSERT_TRUE(
+      Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"a","seq":1})", R"({"id":2,"v":"b","seq":1})"})
+          .ok());
+  ASSERT_TRUE(dest_->RecordError("t", "t", "source: HTTP 500").ok());
+  ASSERT_TRUE(dest_->RecordError("u", "u", "never ran").ok());
+  auto flows = dest_->Flows();
+  ASSERT_TRUE(flows.ok());
+  ASSERT_EQ(flows->size(), 2u);
+  EXPECT_EQ((*flows)[0].table, "t");
+  EXPECT_EQ((*flows)[0].rows, 2);
+  EXPECT_EQ((*flows)[0].batch_id, 0);
+  EXPECT_EQ((*flows)[0].last_error, "source: HTTP 500");
+  EXPECT_EQ((*flows)[1].batch_id, -1);
+  EXPECT_FALSE(*dest_->Progress("u", "u"));
+  // A later commit clears the error and adds its rows.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":3,"v":"c","seq":1})"}).ok());
+  flows = dest_->Flows();
+  EXPECT_EQ((*flows)[0].rows, 3);
+  EXPECT_EQ((*flows)[0].last_error, "");
 }
 
 TEST(QuoteIdentifierTest, DoublesQuotes) {

@@ -117,9 +117,20 @@ int RunApp(int argc, char** argv) {
   auto* validate_cmd = pipeline->add_subcommand(
       "validate", "Check a pipeline spec against its source, moving no data");
   validate_cmd->add_option("spec", pipeline_spec, "Pipeline spec (YAML or JSON)")->required();
-  auto* run_cmd = pipeline->add_subcommand(
-      "run", "Run a pipeline once, available-now (in progress: cdc and append tables, SQLite)");
-  run_cmd->add_option("spec", pipeline_spec, "Pipeline spec (YAML or JSON)")->required();
+  PipelineRunArgs run;
+  auto* run_cmd = pipeline->add_subcommand("run", "Bring every table of a pipeline up to date");
+  run_cmd->add_option("spec", run.spec, "Pipeline spec (YAML or JSON)")->required();
+  auto* refresh_flag = run_cmd->add_option("--full-refresh", run.full_refresh,
+                                           "Rebuild these destination tables from scratch (T1,T2)");
+  run_cmd->add_flag("--full-refresh-all", run.full_refresh_all, "Rebuild every table")
+      ->excludes(refresh_flag);
+  run_cmd->add_option("--trigger", run.trigger,
+                      "available-now (default: once, then exit) or interval:30s (until Ctrl-C)");
+  run_cmd->add_option("--parallel", run.parallel, "Tables run at once (default 1)")
+      ->check(CLI::PositiveNumber);
+  auto* status_cmd =
+      pipeline->add_subcommand("status", "Each table's progress, as the destination recorded it");
+  status_cmd->add_option("spec", pipeline_spec, "Pipeline spec (YAML or JSON)")->required();
 
   TestConnectorArgs test;
   auto* test_cmd =
@@ -178,7 +189,8 @@ int RunApp(int argc, char** argv) {
   if (*delete_cmd) return Report(RunConnectionDelete(conn_name));
   if (*simulate_cmd) return Report(RunSimulate(simulate));
   if (*validate_cmd) return Report(RunPipelineValidate(pipeline_spec));
-  if (*run_cmd) return Report(RunPipelineRun(pipeline_spec));
+  if (*run_cmd) return Report(RunPipelineRun(run));
+  if (*status_cmd) return Report(RunPipelineStatus(pipeline_spec));
   if (*sources_cmd) return Report(RunSources());
   if (*schema_cmd) return Report(RunSchema(schema_args, schema_format));
   if (*test_cmd) {

@@ -83,8 +83,19 @@ Status RunSimulate(const SimulateArgs& args);
 // Prints a table's schema as Spark StructType JSON or DDL.
 // `lakeflow pipeline validate SPEC`: prints the plan of every table.
 Status RunPipelineValidate(const std::string& spec_path);
-// `lakeflow pipeline run SPEC`: every table up to date, then a line per table.
-Status RunPipelineRun(const std::string& spec_path);
+struct PipelineRunArgs {
+  std::string spec;
+  std::string full_refresh;  // comma-separated destination tables
+  bool full_refresh_all = false;
+  std::string trigger = "available-now";
+  int parallel = 1;
+};
+// `lakeflow pipeline run SPEC`: every table up to date, then a line per table;
+// with an interval trigger, again at every interval until interrupted.
+Status RunPipelineRun(const PipelineRunArgs& args);
+// `lakeflow pipeline status SPEC`: each table's flows, as the destination
+// recorded them.
+Status RunPipelineStatus(const std::string& spec_path);
 
 Status RunSchema(const ReadArgs& args, const std::string& format);
 

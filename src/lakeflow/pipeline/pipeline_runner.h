@@ -1,16 +1,27 @@
-// Runs a planned pipeline once, available-now: each table's flow is read from
-// its last committed offset until it catches up, a microbatch at a time, each
-// microbatch committed into the destination together with its offset.
+// Runs a planned pipeline: each table's flows read from their last committed
+// offsets until they catch up, a microbatch at a time, each microbatch
+// committed into the destination together with its offset (exactly once).
 //
-// In progress (issue 4): cdc and append tables into SQLite, SCD1 or
-// APPEND_ONLY. Snapshot and cdc_with_deletes tables, SCD2 and Delta are
-// refused with one line naming the table, before any data moves.
+// Flows of a table, by what the plan says:
+//   append (or APPEND_ONLY)  rows appended                       flow TABLE
+//   cdc                      upserts by key, SCD1 or SCD2         flow TABLE
+//   cdc_with_deletes         the same, then the delete flow       flows TABLE, TABLE#deletes
+//   snapshot                 the whole source staged, then applied as the
+//                            table's new content (AUTO CDC FROM SNAPSHOT)
+//
+// A snapshot flow's stored offset says which snapshot it is reading and
+// where, or that it has been applied: {"snapshot": N, "read": OFFSET,
+// "applied": BOOL}. A run after an applied snapshot reads the next one from
+// the start; a run after a crash resumes the one it was reading.
 #pragma once
 
+#include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lakeflow/pipeline/table_plan.h"
+#include "lakeflow/sinks/destination.h"
 
 namespace lakeflow::pipeline {
 
@@ -18,13 +29,44 @@ struct TableRun {
   std::string table;  // destination name
   int64_t batches = 0;
   int64_t rows = 0;
+  double seconds = 0;
+  Status status;  // the first error, which stopped this table (others go on)
 };
 
-// Refuses what the runner cannot do yet; one line naming the spec and table.
-Status CheckRunnable(const PipelineSpec& spec, const std::vector<TablePlan>& plans);
+// Told of progress as a run goes. Calls come from the worker threads, one at
+// a time (the runner serializes them).
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void TableStarted(const std::string& /*table*/) {}
+  // `rows` so far in this run, after each committed microbatch.
+  virtual void Committed(const std::string& /*table*/, int64_t /*rows*/, double /*seconds*/) {}
+  virtual void TableFinished(const TableRun& /*run*/) {}
+};
 
-// Reads through the sources the plan opened.
+struct RunOptions {
+  std::vector<std::string> full_refresh;  // destination names rebuilt from scratch
+  bool full_refresh_all = false;
+  int parallel = 1;  // tables run at once
+  RunObserver* observer = nullptr;
+  const std::atomic<bool>* stop = nullptr;  // set: stop after the current microbatch
+};
+
+// The flows that write `plan`'s table, by id.
+std::string TableFlow(const TablePlan& plan);
+std::string DeleteFlow(const TablePlan& plan);
+
+// Refuses what cannot run (unknown --full-refresh tables, a destination not
+// available); one line naming the spec.
+Status CheckRunnable(const PipelineSpec& spec, const std::vector<TablePlan>& plans,
+                     const RunOptions& options);
+
+// One available-now run of every table, through the sources the plan opened.
+// A table's error is recorded in the destination (see `pipeline status`) and
+// in its TableRun; the other tables go on. Errors opening the destination or
+// resetting a table stop the run.
 Result<std::vector<TableRun>> RunPipeline(const PipelineSpec& spec,
-                                          const std::vector<TablePlan>& plans);
+                                          const std::vector<TablePlan>& plans,
+                                          const RunOptions& options);
 
 }  // namespace lakeflow::pipeline

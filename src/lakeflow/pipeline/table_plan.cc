@@ -77,8 +77,7 @@ Status Check(const TablePlan& plan, const std::string& where) {
   if (!plan.sequence_by.empty() && !HasColumn(plan.schema, plan.sequence_by))
     return Status::Invalid("{}: sequence_by '{}' is not a column of source table '{}'", where,
                            plan.sequence_by, plan.object.source_table);
-  bool merges =
-      plan.object.scd_type != ScdType::kAppendOnly && m.ingestion_type != IngestionType::kAppend;
+  bool merges = !plan.Appends();
   if (merges && m.primary_keys.empty())
     return Status::Invalid(
         "{}: table '{}' ({}) needs primary_keys to be merged; set them in "
@@ -89,10 +88,18 @@ Status Check(const TablePlan& plan, const std::string& where) {
   if (merges && sequenced && plan.sequence_by.empty())
     return Status::Invalid("{}: table '{}' ({}) needs sequence_by (the source names no cursor)",
                            where, plan.object.source_table, IngestionTypeName(m.ingestion_type));
+  if (merges && sequenced && plan.sequence_by.find('.') != std::string::npos)
+    return Status::Invalid("{}: sequence_by '{}' must be a top-level column", where,
+                           plan.sequence_by);
   return Status::OK();
 }
 
 }  // namespace
+
+bool TablePlan::Appends() const {
+  return object.scd_type == ScdType::kAppendOnly ||
+         metadata.ingestion_type == IngestionType::kAppend;
+}
 
 Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const ConnectionStore& store,
                                             const ConnectorRegistry* registry) {
@@ -119,6 +126,13 @@ Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const Conn
     if (!object.primary_keys.empty()) plan.metadata.primary_keys = object.primary_keys;
     plan.sequence_by = object.sequence_by.value_or(plan.metadata.cursor_field.value_or(""));
     LF_RETURN_IF_ERROR(Check(plan, where));
+    if (plan.metadata.ingestion_type == IngestionType::kCdcWithDeletes && !plan.Appends()) {
+      Options deletes = plan.read_options;
+      deletes.Set(kIsDeleteFlowOption, "true");
+      auto delete_source = Open(deletes, store, registry);
+      if (!delete_source.ok()) return delete_source.status().WithContext(where);
+      plan.delete_source = std::move(delete_source).value();
+    }
     plans.push_back(std::move(plan));
   }
   return plans;

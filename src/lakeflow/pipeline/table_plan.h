@@ -24,6 +24,12 @@ struct TablePlan {
   // The table's source, opened for planning and kept for the run, so the
   // connection is resolved and the schema read once.
   std::shared_ptr<DataSource> source;
+  // The delete flow's source (isDeleteFlow=true), for cdc_with_deletes tables
+  // that are merged; null otherwise.
+  std::shared_ptr<DataSource> delete_source;
+
+  // Whether rows are appended rather than merged by key.
+  bool Appends() const;
 };
 
 // Reads the metadata of every table at once (through _lakeflow_metadata) and

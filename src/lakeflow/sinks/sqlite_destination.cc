@@ -3,152 +3,86 @@
 #include <arrow/api.h>
 #include <sqlite3.h>
 
-#include <set>
+#include <map>
+#include <utility>
 
-#include "lakeflow/core/arrow_json.h"
+#include "lakeflow/sinks/sqlite_change_writer.h"
+#include "lakeflow/sinks/sqlite_values.h"
 
 namespace lakeflow::sinks {
 namespace {
 
-constexpr const char* kSequenceColumn = "__lakeflow_sequence";
+// An alias no table of a pipeline is expected to be named.
+constexpr const char* kStageAlias = "__lakeflow_s";
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-// A prepared statement, finalized when it goes.
-class Statement {
- public:
-  ~Statement() { sqlite3_finalize(stmt_); }
-  sqlite3_stmt** out() { return &stmt_; }
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-Status SqliteError(sqlite3* db, const std::string& what) {
-  return Status::IOError("sqlite: {}: {}", what, sqlite3_errmsg(db));
-}
-
-const char* ColumnType(const arrow::DataType& type) {
-  switch (type.id()) {
-    case arrow::Type::BOOL:
-    case arrow::Type::INT8:
-    case arrow::Type::INT16:
-    case arrow::Type::INT32:
-    case arrow::Type::INT64:
-      return "INTEGER";
-    case arrow::Type::FLOAT:
-    case arrow::Type::DOUBLE:
-      return "REAL";
-    case arrow::Type::BINARY:
-    case arrow::Type::LARGE_BINARY:
-      return "BLOB";
-    default:
-      return "TEXT";  // strings, dates, timestamps, decimals, nested values as JSON
-  }
-}
-
-bool IsNested(const arrow::DataType& type) {
-  return type.id() == arrow::Type::STRUCT || type.id() == arrow::Type::LIST ||
-         type.id() == arrow::Type::LARGE_LIST || type.id() == arrow::Type::MAP;
-}
-
-int64_t IntegerAt(const arrow::Array& a, int64_t row) {
-  switch (a.type_id()) {
-    case arrow::Type::BOOL:
-      return static_cast<const arrow::BooleanArray&>(a).Value(row);
-    case arrow::Type::INT8:
-      return static_cast<const arrow::Int8Array&>(a).Value(row);
-    case arrow::Type::INT16:
-      return static_cast<const arrow::Int16Array&>(a).Value(row);
-    case arrow::Type::INT32:
-      return static_cast<const arrow::Int32Array&>(a).Value(row);
-    case arrow::Type::DATE32:
-      return static_cast<const arrow::Date32Array&>(a).Value(row);
-    case arrow::Type::TIMESTAMP:
-      return static_cast<const arrow::TimestampArray&>(a).Value(row);
-    default:
-      return static_cast<const arrow::Int64Array&>(a).Value(row);
-  }
-}
-
-// Binds one value in the column's stored form.
-int Bind(sqlite3_stmt* stmt, int index, const arrow::Array& a, int64_t row,
-         const arrow::Field& field, std::string* scratch) {
-  if (a.IsNull(row)) return sqlite3_bind_null(stmt, index);
-  const char* type = ColumnType(*a.type());
-  if (std::string_view(type) == "INTEGER")
-    return sqlite3_bind_int64(stmt, index, IntegerAt(a, row));
-  if (a.type_id() == arrow::Type::DOUBLE)
-    return sqlite3_bind_double(stmt, index, static_cast<const arrow::DoubleArray&>(a).Value(row));
-  if (a.type_id() == arrow::Type::FLOAT)
-    return sqlite3_bind_double(stmt, index, static_cast<const arrow::FloatArray&>(a).Value(row));
-  if (a.type_id() == arrow::Type::STRING) {
-    auto v = static_cast<const arrow::StringArray&>(a).GetView(row);
-    return sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  if (a.type_id() == arrow::Type::BINARY) {
-    auto v = static_cast<const arrow::BinaryArray&>(a).GetView(row);
-    return sqlite3_bind_blob(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  scratch->clear();
-  AppendJsonValue(a, row, &field, scratch);
-  // Scalars rendered as JSON strings (dates, timestamps) are stored as their text.
-  if (!IsNested(*a.type()) && scratch->size() >= 2 && scratch->front() == '"')
-    *scratch = scratch->substr(1, scratch->size() - 2);
-  return sqlite3_bind_text(stmt, index, scratch->data(), static_cast<int>(scratch->size()),
+int BindText(sqlite3_stmt* stmt, int index, const std::string& text) {
+  return sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
                            SQLITE_TRANSIENT);
 }
 
-// The sequence as a value SQLite orders correctly: numbers (timestamps as
-// microseconds, dates as days) or text.
-int BindSequence(sqlite3_stmt* stmt, int index, const arrow::Array& a, int64_t row) {
-  if (a.IsNull(row)) return sqlite3_bind_null(stmt, index);
-  switch (a.type_id()) {
-    case arrow::Type::STRING: {
-      auto v = static_cast<const arrow::StringArray&>(a).GetView(row);
-      return sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-    case arrow::Type::DOUBLE:
-      return sqlite3_bind_double(stmt, index, static_cast<const arrow::DoubleArray&>(a).Value(row));
-    default:
-      return sqlite3_bind_int64(stmt, index, IntegerAt(a, row));
-  }
+std::string ColumnText(sqlite3_stmt* stmt, int column) {
+  const unsigned char* text = sqlite3_column_text(stmt, column);
+  return text ? reinterpret_cast<const char*>(text) : "";
 }
 
-std::string Columns(const arrow::Schema& schema) {
-  std::string out;
+// "name TYPE" for each column of `schema`.
+std::vector<std::string> Definitions(const arrow::Schema& schema) {
+  std::vector<std::string> out;
   for (const auto& f : schema.fields())
-    out += (out.empty() ? "" : ", ") + QuoteIdentifier(f->name());
+    out.push_back(QuoteIdentifier(f->name()) + " " + ColumnType(*f->type()));
   return out;
 }
 
-std::string KeyList(const std::vector<std::string>& keys) {
+std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
   std::string out;
-  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + QuoteIdentifier(k);
+  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
   return out;
+}
+
+std::vector<std::string> Quoted(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(QuoteIdentifier(n));
+  return out;
+}
+
+// "a.k1 IS b.k1 AND ..."
+std::string KeysMatch(const std::vector<std::string>& keys, const std::string& a,
+                      const std::string& b) {
+  std::vector<std::string> terms;
+  for (const auto& k : Quoted(keys)) terms.push_back(a + "." + k + " IS " + b + "." + k);
+  return Join(terms, " AND ");
+}
+
+// The SQLite type of __START_AT/__END_AT: the sequence's, or BIGINT versions.
+Result<std::string> SequenceType(const TableWrite& w, bool snapshot) {
+  if (snapshot || w.sequence_by.empty()) return std::string("INTEGER");
+  auto field = w.schema->GetFieldByName(w.sequence_by);
+  if (!field)
+    return Status::Invalid("table '{}': sequence_by '{}' is not a column", w.table, w.sequence_by);
+  if (!CanOrder(*field->type()))
+    return Status::Invalid(
+        "table '{}': sequence_by '{}' has type {}, which cannot order events (use an integer, "
+        "float, string, date or timestamp column)",
+        w.table, w.sequence_by, field->type()->ToString());
+  return std::string(ColumnType(*field->type()));
 }
 
 }  // namespace
-
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 Result<std::unique_ptr<SqliteDestination>> SqliteDestination::Open(const std::string& path) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::unique_ptr<SqliteDestination> out(new SqliteDestination(db));
   if (rc != SQLITE_OK) return SqliteError(db, "cannot open '" + path + "'");
-  sqlite3_busy_timeout(db, 10000);
-  LF_RETURN_IF_ERROR(out->Exec("PRAGMA journal_mode=WAL"));
-  LF_RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=NORMAL"));
+  sqlite3_busy_timeout(db, 60000);
+  LF_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_mode=WAL"));
+  LF_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=NORMAL"));
   LF_RETURN_IF_ERROR(
-      out->Exec("CREATE TABLE IF NOT EXISTS _lakeflow_flows (flow TEXT PRIMARY KEY, batch_id "
-                "INTEGER NOT NULL, end_offset TEXT, committed_at TEXT NOT NULL)"));
+      Exec(db,
+           "CREATE TABLE IF NOT EXISTS _lakeflow_flows (table_name TEXT NOT NULL, flow TEXT NOT "
+           "NULL, batch_id INTEGER NOT NULL, end_offset TEXT, rows INTEGER NOT NULL DEFAULT 0, "
+           "committed_at TEXT, last_error TEXT, error_at TEXT, PRIMARY KEY (table_name, flow))"));
   return out;
 }
 
@@ -156,127 +90,272 @@ SqliteDestination::~SqliteDestination() {
   sqlite3_close_v2(db_);
 }
 
-Status SqliteDestination::Exec(const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK) return Status::OK();
-  std::string message = error ? error : "unknown error";
-  sqlite3_free(error);
-  return Status::IOError("sqlite: {}: {}", sql.substr(0, sql.find(' ', 20)), message);
+template <typename Body>
+Status SqliteDestination::InTransaction(Body body) {
+  LF_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  Status st = body();
+  if (!st.ok()) {
+    Exec(db_, "ROLLBACK").ok();
+    return st;
+  }
+  return Exec(db_, "COMMIT");
 }
 
-Result<std::optional<FlowProgress>> SqliteDestination::Progress(const std::string& flow) {
-  Statement stmt;
-  if (sqlite3_prepare_v2(db_, "SELECT batch_id, end_offset FROM _lakeflow_flows WHERE flow = ?", -1,
-                         stmt.out(), nullptr) != SQLITE_OK)
-    return SqliteError(db_, "reading flow progress");
-  sqlite3_bind_text(stmt.get(), 1, flow.data(), static_cast<int>(flow.size()), SQLITE_TRANSIENT);
+Result<std::optional<FlowProgress>> SqliteDestination::Progress(const std::string& table,
+                                                                const std::string& flow) {
+  LF_ASSIGN_OR_RETURN(Statement stmt,
+                      Prepare(db_,
+                              "SELECT batch_id, end_offset FROM _lakeflow_flows WHERE "
+                              "table_name = ? AND flow = ? AND batch_id >= 0",
+                              "reading flow progress"));
+  BindText(stmt.get(), 1, table);
+  BindText(stmt.get(), 2, flow);
   if (sqlite3_step(stmt.get()) != SQLITE_ROW) return std::optional<FlowProgress>();
   FlowProgress p;
   p.batch_id = sqlite3_column_int64(stmt.get(), 0);
   if (sqlite3_column_type(stmt.get(), 1) != SQLITE_NULL) {
-    const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 1));
-    LF_ASSIGN_OR_RETURN(p.end, OffsetFromString(text, "_lakeflow_flows.end_offset"));
+    LF_ASSIGN_OR_RETURN(p.end,
+                        OffsetFromString(ColumnText(stmt.get(), 1), "_lakeflow_flows.end_offset"));
   }
   return std::optional<FlowProgress>(std::move(p));
 }
 
-// Creates the table, or adds the columns the source has gained since.
-Status SqliteDestination::EnsureTable(const TableWrite& w) {
-  std::string table = QuoteIdentifier(w.table);
-  std::string columns;
-  for (const auto& f : w.schema->fields())
-    columns += QuoteIdentifier(f->name()) + " " + ColumnType(*f->type()) + ", ";
-  LF_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS " + table + " (" + columns +
-                          QuoteIdentifier(kSequenceColumn) + ")"));
-  std::set<std::string> existing;
-  Statement info;
-  if (sqlite3_prepare_v2(db_, ("PRAGMA table_info(" + table + ")").c_str(), -1, info.out(),
-                         nullptr) != SQLITE_OK)
-    return SqliteError(db_, "reading the columns of '" + w.table + "'");
+// Adds the columns `table` lacks; refuses a column whose type changed in a way
+// SQLite's storage cannot widen to.
+Status SqliteDestination::EnsureColumns(const std::string& table,
+                                        const std::vector<std::string>& definitions) {
+  std::map<std::string, std::string> existing;  // quoted name -> declared type
+  LF_ASSIGN_OR_RETURN(Statement info,
+                      Prepare(db_, "PRAGMA table_info(" + QuoteIdentifier(table) + ")",
+                              "reading the columns of '" + table + "'"));
   while (sqlite3_step(info.get()) == SQLITE_ROW)
-    existing.insert(reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1)));
-  for (const auto& f : w.schema->fields()) {
-    if (existing.count(f->name())) continue;
-    LF_RETURN_IF_ERROR(Exec("ALTER TABLE " + table + " ADD COLUMN " + QuoteIdentifier(f->name()) +
-                            " " + ColumnType(*f->type())));
+    existing[QuoteIdentifier(ColumnText(info.get(), 1))] = ColumnText(info.get(), 2);
+  for (const auto& d : definitions) {
+    size_t space = d.rfind(' ');
+    std::string name = d.substr(0, space), type = d.substr(space + 1);
+    auto found = existing.find(name);
+    if (found == existing.end()) {
+      LF_RETURN_IF_ERROR(Exec(db_, "ALTER TABLE " + QuoteIdentifier(table) + " ADD COLUMN " + d));
+    } else if (found->second != type && !(found->second == "INTEGER" && type == "REAL")) {
+      return Status::Invalid("table '{}': column {} changed type from {} to {}, which cannot widen",
+                             table, name, found->second, type);
+    }
   }
-  if (w.primary_keys.empty()) return Status::OK();
-  return Exec("CREATE UNIQUE INDEX IF NOT EXISTS " + QuoteIdentifier(w.table + "__lakeflow_keys") +
-              " ON " + table + " (" + KeyList(w.primary_keys) + ")");
+  return Status::OK();
 }
 
-Status SqliteDestination::WriteRows(const TableWrite& w, BatchIterator* batches) {
+Status SqliteDestination::EnsureTables(const TableWrite& w, bool snapshot) {
+  bool merged = !w.primary_keys.empty();
+  std::vector<std::string> columns = Definitions(*w.schema);
+  if (merged && w.history == History::kScd2) {
+    LF_ASSIGN_OR_RETURN(std::string type, SequenceType(w, snapshot));
+    columns.push_back(QuoteIdentifier(kStartColumn) + " " + type);
+    columns.push_back(QuoteIdentifier(kEndColumn) + " " + type);
+  } else if (merged && !snapshot) {
+    LF_RETURN_IF_ERROR(SequenceType(w, snapshot).status());
+  }
+  std::vector<std::string> table_columns = columns;
+  if (merged) table_columns.push_back(QuoteIdentifier(kSequenceColumn) + " BLOB");
   std::string table = QuoteIdentifier(w.table);
-  std::string sql = "INSERT INTO " + table + " (" + Columns(*w.schema) + ", " +
-                    QuoteIdentifier(kSequenceColumn) + ") VALUES (";
-  for (int i = 0; i <= w.schema->num_fields(); ++i) sql += i ? ", ?" : "?";
-  sql += ")";
-  if (!w.primary_keys.empty()) {
-    sql += " ON CONFLICT (" + KeyList(w.primary_keys) + ") DO UPDATE SET ";
-    for (const auto& f : w.schema->fields())
-      sql += QuoteIdentifier(f->name()) + " = excluded." + QuoteIdentifier(f->name()) + ", ";
-    std::string seq = QuoteIdentifier(kSequenceColumn);
-    sql += seq + " = excluded." + seq;
-    // The highest sequence wins; a late, older event changes nothing.
-    if (!w.sequence_by.empty())
-      sql += " WHERE " + table + "." + seq + " IS NULL OR excluded." + seq + " >= " + table + "." +
-             seq;
+  LF_RETURN_IF_ERROR(
+      Exec(db_, "CREATE TABLE IF NOT EXISTS " + table + " (" + Join(table_columns, ", ") + ")"));
+  LF_RETURN_IF_ERROR(EnsureColumns(w.table, table_columns));
+  if (!merged) return Status::OK();
+  std::string keys = Join(Quoted(w.primary_keys), ", ");
+  std::string unique =
+      w.history == History::kScd2 ? keys + ", " + QuoteIdentifier(kSequenceColumn) : keys;
+  LF_RETURN_IF_ERROR(Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
+                                   QuoteIdentifier(w.table + "__lakeflow_keys") + " ON " + table +
+                                   " (" + unique + ")"));
+  if (snapshot) {
+    std::string stage = QuoteIdentifier(StageTable(w.table));
+    std::vector<std::string> stage_columns = Definitions(*w.schema);
+    LF_RETURN_IF_ERROR(
+        Exec(db_, "CREATE TABLE IF NOT EXISTS " + stage + " (" + Join(stage_columns, ", ") + ")"));
+    LF_RETURN_IF_ERROR(EnsureColumns(StageTable(w.table), stage_columns));
+    return Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
+                         QuoteIdentifier(StageTable(w.table) + "_keys") + " ON " + stage + " (" +
+                         keys + ")");
   }
-  Statement stmt;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, stmt.out(), nullptr) != SQLITE_OK)
-    return SqliteError(db_, "preparing the write to '" + w.table + "'");
-  int sequence_index = w.sequence_by.empty() ? -1 : w.schema->GetFieldIndex(w.sequence_by);
-  std::string scratch;
+  // Tombstones: the deleted keys, with the delete's sequence in both forms.
+  std::vector<std::string> tomb_columns;
+  for (const auto& k : w.primary_keys) {
+    auto field = w.schema->GetFieldByName(k);
+    if (!field) return Status::Invalid("table '{}': primary key '{}' is not a column", w.table, k);
+    tomb_columns.push_back(QuoteIdentifier(k) + " " + ColumnType(*field->type()));
+  }
+  tomb_columns.push_back(QuoteIdentifier(kSequenceColumn) + " BLOB");
+  tomb_columns.push_back(QuoteIdentifier(kEndColumn) + " BLOB");
+  std::string tombstones = QuoteIdentifier(TombstoneTable(w.table));
+  LF_RETURN_IF_ERROR(Exec(
+      db_, "CREATE TABLE IF NOT EXISTS " + tombstones + " (" + Join(tomb_columns, ", ") + ")"));
+  return Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
+                       QuoteIdentifier(TombstoneTable(w.table) + "_keys") + " ON " + tombstones +
+                       " (" + keys + ", " + QuoteIdentifier(kSequenceColumn) + ")");
+}
+
+Status SqliteDestination::WriteRows(const TableWrite& w, ChangeKind kind, BatchIterator* rows,
+                                    int64_t* count) {
+  const SchemaPtr& schema = rows->schema();
+  LF_ASSIGN_OR_RETURN(auto writer, SqliteChangeWriter::Make(db_, w, kind, schema));
   while (true) {
-    LF_ASSIGN_OR_RETURN(auto batch, batches->Next());
+    LF_ASSIGN_OR_RETURN(auto batch, rows->Next());
     if (!batch) return Status::OK();
-    if (!batch->schema()->Equals(*w.schema, /*check_metadata=*/false))
-      return Status::Internal("table '{}': a batch does not have the table's schema", w.table);
-    for (int64_t row = 0; row < batch->num_rows(); ++row) {
-      sqlite3_reset(stmt.get());
-      for (int c = 0; c < batch->num_columns(); ++c)
-        Bind(stmt.get(), c + 1, *batch->column(c), row, *w.schema->field(c), &scratch);
-      int last = batch->num_columns() + 1;
-      if (sequence_index >= 0)
-        BindSequence(stmt.get(), last, *batch->column(sequence_index), row);
-      else
-        sqlite3_bind_null(stmt.get(), last);
-      if (sqlite3_step(stmt.get()) != SQLITE_DONE)
-        return SqliteError(db_, "writing to '" + w.table + "'");
-    }
+    if (!batch->schema()->Equals(*schema, /*check_metadata=*/false))
+      return Status::Internal("table '{}': a batch does not have its flow's schema", w.table);
+    for (int64_t row = 0; row < batch->num_rows(); ++row)
+      LF_RETURN_IF_ERROR(writer->Apply(*batch, row));
+    *count += batch->num_rows();
   }
 }
 
-Status SqliteDestination::CommitMicroBatch(const TableWrite& write, BatchIterator* batches,
-                                           const std::string& flow, const FlowProgress& progress) {
-  LF_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status st = EnsureTable(write);
-  if (st.ok()) st = WriteRows(write, batches);
-  if (st.ok()) {
-    Statement stmt;
-    const char* sql =
-        "INSERT OR REPLACE INTO _lakeflow_flows (flow, batch_id, end_offset, committed_at) "
-        "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
-    std::string end = progress.end ? progress.end->dump() : "";
-    if (sqlite3_prepare_v2(db_, sql, -1, stmt.out(), nullptr) != SQLITE_OK) {
-      st = SqliteError(db_, "recording flow progress");
+Status SqliteDestination::RecordProgress(const std::string& table, const std::string& flow,
+                                         const FlowProgress& progress, int64_t rows) {
+  LF_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare(db_,
+              std::string("INSERT INTO _lakeflow_flows (table_name, flow, batch_id, end_offset, "
+                          "rows, committed_at) VALUES (?, ?, ?, ?, ?, ") +
+                  kNow +
+                  ") ON CONFLICT (table_name, flow) DO UPDATE SET batch_id = "
+                  "excluded.batch_id, end_offset = excluded.end_offset, rows = rows + "
+                  "excluded.rows, committed_at = excluded.committed_at, last_error = NULL, "
+                  "error_at = NULL",
+              "recording flow progress"));
+  BindText(stmt.get(), 1, table);
+  BindText(stmt.get(), 2, flow);
+  sqlite3_bind_int64(stmt.get(), 3, progress.batch_id);
+  if (progress.end)
+    BindText(stmt.get(), 4, progress.end->dump());
+  else
+    sqlite3_bind_null(stmt.get(), 4);
+  sqlite3_bind_int64(stmt.get(), 5, rows);
+  if (sqlite3_step(stmt.get()) != SQLITE_DONE) return SqliteError(db_, "recording flow progress");
+  return Status::OK();
+}
+
+Status SqliteDestination::CommitMicroBatch(const TableWrite& write, ChangeKind kind,
+                                           BatchIterator* rows, const std::string& flow,
+                                           const FlowProgress& progress) {
+  return InTransaction([&]() -> Status {
+    LF_RETURN_IF_ERROR(EnsureTables(write, kind == ChangeKind::kStage));
+    int64_t count = 0;
+    LF_RETURN_IF_ERROR(WriteRows(write, kind, rows, &count));
+    return RecordProgress(write.table, flow, progress, count);
+  });
+}
+
+Status SqliteDestination::ApplySnapshot(const TableWrite& w, int64_t version,
+                                        const std::string& flow, const FlowProgress& progress) {
+  if (w.primary_keys.empty())
+    return Status::Invalid("table '{}': a snapshot is applied by primary keys and it has none",
+                           w.table);
+  return InTransaction([&]() -> Status {
+    LF_RETURN_IF_ERROR(EnsureTables(w, /*snapshot=*/true));
+    std::string t = QuoteIdentifier(w.table), stage = QuoteIdentifier(StageTable(w.table));
+    std::string seq = QuoteIdentifier(kSequenceColumn);
+    std::vector<std::string> columns = Quoted([&] {
+      std::vector<std::string> names;
+      for (const auto& f : w.schema->fields()) names.push_back(f->name());
+      return names;
+    }());
+    std::string list = Join(columns, ", ");
+    std::string v = std::to_string(version);
+    if (w.history == History::kScd1) {
+      LF_RETURN_IF_ERROR(Exec(db_, "DELETE FROM " + t + " WHERE NOT EXISTS (SELECT 1 FROM " +
+                                       stage + " " + kStageAlias + " WHERE " +
+                                       KeysMatch(w.primary_keys, kStageAlias, t) + ")"));
+      std::vector<std::string> set, changed;
+      for (const auto& c : columns) {
+        set.push_back(c + " = excluded." + c);
+        changed.push_back(t + "." + c + " IS NOT excluded." + c);
+      }
+      LF_RETURN_IF_ERROR(Exec(db_, "INSERT INTO " + t + " (" + list + ") SELECT " + list +
+                                       " FROM " + stage + " WHERE true ON CONFLICT (" +
+                                       Join(Quoted(w.primary_keys), ", ") + ") DO UPDATE SET " +
+                                       Join(set, ", ") + " WHERE " + Join(changed, " OR ")));
     } else {
-      sqlite3_bind_text(stmt.get(), 1, flow.data(), static_cast<int>(flow.size()),
-                        SQLITE_TRANSIENT);
-      sqlite3_bind_int64(stmt.get(), 2, progress.batch_id);
-      if (progress.end)
-        sqlite3_bind_text(stmt.get(), 3, end.data(), static_cast<int>(end.size()),
-                          SQLITE_TRANSIENT);
-      else
-        sqlite3_bind_null(stmt.get(), 3);
-      if (sqlite3_step(stmt.get()) != SQLITE_DONE) st = SqliteError(db_, "recording flow progress");
+      std::vector<std::string> same;
+      for (const auto& c : columns)
+        same.push_back(std::string(kStageAlias) + "." + c + " IS " + t + "." + c);
+      std::string end = QuoteIdentifier(kEndColumn);
+      // Deleted or changed keys close their current version ...
+      LF_RETURN_IF_ERROR(Exec(db_, "UPDATE " + t + " SET " + end + " = " + v + " WHERE " + t + "." +
+                                       end + " IS NULL AND NOT EXISTS (SELECT 1 FROM " + stage +
+                                       " " + kStageAlias + " WHERE " + Join(same, " AND ") + ")"));
+      // ... and new or changed keys open one.
+      LF_RETURN_IF_ERROR(
+          Exec(db_, "INSERT INTO " + t + " (" + list + ", " + QuoteIdentifier(kStartColumn) + ", " +
+                        end + ", " + seq + ") SELECT " + list + ", " + v + ", NULL, " + v +
+                        " FROM " + stage + " " + kStageAlias + " WHERE NOT EXISTS (SELECT 1 FROM " +
+                        t + " WHERE " + KeysMatch(w.primary_keys, t, kStageAlias) + " AND " + t +
+                        "." + end + " IS NULL)"));
     }
+    LF_RETURN_IF_ERROR(Exec(db_, "DELETE FROM " + stage));
+    return RecordProgress(w.table, flow, progress, 0);
+  });
+}
+
+Status SqliteDestination::Reset(const std::string& table, const std::vector<std::string>& flows) {
+  return InTransaction([&]() -> Status {
+    for (const auto& name : {table, TombstoneTable(table), StageTable(table)})
+      LF_RETURN_IF_ERROR(Exec(db_, "DROP TABLE IF EXISTS " + QuoteIdentifier(name)));
+    LF_ASSIGN_OR_RETURN(
+        Statement forget,
+        Prepare(db_, "DELETE FROM _lakeflow_flows WHERE table_name = ? AND flow = ?",
+                "forgetting flow progress"));
+    for (const auto& flow : flows) {
+      sqlite3_reset(forget.get());
+      BindText(forget.get(), 1, table);
+      BindText(forget.get(), 2, flow);
+      if (sqlite3_step(forget.get()) != SQLITE_DONE)
+        return SqliteError(db_, "forgetting flow progress");
+    }
+    return Status::OK();
+  });
+}
+
+Status SqliteDestination::RecordError(const std::string& table, const std::string& flow,
+                                      const std::string& message) {
+  LF_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare(db_,
+              std::string("INSERT INTO _lakeflow_flows (table_name, flow, batch_id, last_error, "
+                          "error_at) VALUES (?, ?, -1, ?, ") +
+                  kNow +
+                  ") ON CONFLICT (table_name, flow) DO UPDATE SET last_error = "
+                  "excluded.last_error, error_at = excluded.error_at",
+              "recording an error"));
+  BindText(stmt.get(), 1, table);
+  BindText(stmt.get(), 2, flow);
+  BindText(stmt.get(), 3, message);
+  if (sqlite3_step(stmt.get()) != SQLITE_DONE) return SqliteError(db_, "recording an error");
+  return Status::OK();
+}
+
+Result<std::vector<FlowStatus>> SqliteDestination::Flows() {
+  LF_ASSIGN_OR_RETURN(Statement stmt,
+                      Prepare(db_,
+                              "SELECT table_name, flow, batch_id, end_offset, rows, committed_at, "
+                              "last_error, error_at FROM _lakeflow_flows ORDER BY table_name, flow",
+                              "reading flows"));
+  std::vector<FlowStatus> out;
+  while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+    FlowStatus s;
+    s.table = ColumnText(stmt.get(), 0);
+    s.flow = ColumnText(stmt.get(), 1);
+    s.batch_id = sqlite3_column_int64(stmt.get(), 2);
+    if (sqlite3_column_type(stmt.get(), 3) != SQLITE_NULL) {
+      LF_ASSIGN_OR_RETURN(
+          s.end, OffsetFromString(ColumnText(stmt.get(), 3), "_lakeflow_flows.end_offset"));
+    }
+    s.rows = sqlite3_column_int64(stmt.get(), 4);
+    s.committed_at = ColumnText(stmt.get(), 5);
+    s.last_error = ColumnText(stmt.get(), 6);
+    s.error_at = ColumnText(stmt.get(), 7);
+    out.push_back(std::move(s));
   }
-  if (!st.ok()) {
-    Exec("ROLLBACK").ok();
-    return st;
-  }
-  return Exec("COMMIT");
+  return out;
 }
 
 }  // namespace lakeflow::sinks

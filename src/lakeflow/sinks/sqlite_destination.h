@@ -1,16 +1,11 @@
 // SqliteDestination: the embedded default destination, one SQLite database
-// file holding every table of a pipeline.
+// file (WAL mode) holding every table of a pipeline and, in `_lakeflow_flows`,
+// every flow's progress.
 //
-// A microbatch is written in one transaction together with its flow's
-// progress (batch id and end offset) in `_lakeflow_flows`, so the rows and the
-// offset commit together: a run killed at any instant finds either both or
-// neither, and resumes from the last committed offset (exactly once).
-//
-// Columns are typed: integers and booleans INTEGER, floats REAL, strings TEXT,
-// binary BLOB; dates, timestamps and decimals TEXT in their exact ISO/decimal
-// form; nested values (structs, arrays, maps, variant) TEXT holding JSON.
-// Merged tables (SCD1) keep the winning sequence in a `__lakeflow_sequence`
-// column so a late, older event never overwrites a newer one.
+// Each call that changes a table is one transaction together with its flow's
+// progress, so a process killed at any instant leaves both or neither. How
+// values are stored: sqlite_values.h; how changes are applied:
+// sqlite_change_writer.h; the semantics: destination.h.
 #pragma once
 
 #include <memory>
@@ -18,52 +13,42 @@
 #include <string>
 #include <vector>
 
-#include "lakeflow/connect/batch_iterator.h"
-#include "lakeflow/core/offset.h"
+#include "lakeflow/sinks/destination.h"
 
 struct sqlite3;
 
 namespace lakeflow::sinks {
 
-struct FlowProgress {
-  int64_t batch_id = -1;
-  Offset end;
-};
-
-// How a microbatch's rows land in its table.
-struct TableWrite {
-  std::string table;                      // destination table name
-  SchemaPtr schema;                       // the rows' schema
-  std::vector<std::string> primary_keys;  // merge keys; empty: append
-  std::string sequence_by;                // top-level column ordering events; empty: last wins
-};
-
-class SqliteDestination {
+class SqliteDestination : public Destination {
  public:
   static Result<std::unique_ptr<SqliteDestination>> Open(const std::string& path);
-  ~SqliteDestination();
+  ~SqliteDestination() override;
   SqliteDestination(const SqliteDestination&) = delete;
   SqliteDestination& operator=(const SqliteDestination&) = delete;
 
-  // The last committed microbatch of `flow`, if any.
-  Result<std::optional<FlowProgress>> Progress(const std::string& flow);
-
-  // Writes every row of `batches` (appended, or merged by key where the
-  // highest sequence wins) and records `flow`'s progress, in one transaction.
-  // On any error nothing of it is kept.
-  Status CommitMicroBatch(const TableWrite& write, BatchIterator* batches, const std::string& flow,
-                          const FlowProgress& progress);
+  Result<std::optional<FlowProgress>> Progress(const std::string& table,
+                                               const std::string& flow) override;
+  Status CommitMicroBatch(const TableWrite& write, ChangeKind kind, BatchIterator* rows,
+                          const std::string& flow, const FlowProgress& progress) override;
+  Status ApplySnapshot(const TableWrite& write, int64_t version, const std::string& flow,
+                       const FlowProgress& progress) override;
+  Status Reset(const std::string& table, const std::vector<std::string>& flows) override;
+  Status RecordError(const std::string& table, const std::string& flow,
+                     const std::string& message) override;
+  Result<std::vector<FlowStatus>> Flows() override;
 
  private:
   explicit SqliteDestination(sqlite3* db) : db_(db) {}
-  Status Exec(const std::string& sql);
-  Status EnsureTable(const TableWrite& write);
-  Status WriteRows(const TableWrite& write, BatchIterator* batches);
+  // Runs `body` in one IMMEDIATE transaction, rolled back on any error.
+  template <typename Body>
+  Status InTransaction(Body body);
+  Status EnsureTables(const TableWrite& write, bool snapshot);
+  Status EnsureColumns(const std::string& table, const std::vector<std::string>& definitions);
+  Status WriteRows(const TableWrite& write, ChangeKind kind, BatchIterator* rows, int64_t* count);
+  Status RecordProgress(const std::string& table, const std::string& flow,
+                        const FlowProgress& progress, int64_t rows);
 
   sqlite3* db_;
 };
-
-// `name` quoted as an SQLite identifier ("a""b").
-std::string QuoteIdentifier(const std::string& name);
 
 }  // namespace lakeflow::sinks

@@ -1,0 +1,24 @@
+#include "lakeflow/pipeline/open_destination.h"
+
+#include <filesystem>
+
+#include "lakeflow/sinks/delta_destination.h"
+#include "lakeflow/sinks/sqlite_destination.h"
+
+namespace lakeflow::pipeline {
+
+Result<std::unique_ptr<sinks::Destination>> OpenDestination(const DestinationSpec& spec) {
+  if (spec.type == DestinationSpec::Type::kDelta) {
+    LF_ASSIGN_OR_RETURN(auto delta, sinks::DeltaDestination::Open(spec.path));
+    return std::unique_ptr<sinks::Destination>(std::move(delta));
+  }
+  LF_ASSIGN_OR_RETURN(auto sqlite, sinks::SqliteDestination::Open(spec.path));
+  return std::unique_ptr<sinks::Destination>(std::move(sqlite));
+}
+
+bool DestinationExists(const DestinationSpec& spec) {
+  std::error_code ec;
+  return std::filesystem::exists(spec.path, ec);
+}
+
+}  // namespace lakeflow::pipeline
