@@ -6,7 +6,8 @@ splitmix64 generator), applied the way a Python pipeline would.
           transaction per microbatch (SCD1, no tombstones: less work than
           the engine does).
   delta:  the `deltalake` package (delta-rs, Rust): one MERGE per microbatch
-          (update when newer, insert when new), then one MERGE deleting.
+          (update when newer, insert when new) of each key's latest event, then
+          one MERGE deleting.
 
   cdc_baseline.py sqlite|delta DIR ROWS EVENTS BATCH
 prints one line of JSON like cdc_bench's.
@@ -113,6 +114,9 @@ def run_delta(path, rows, events, batch):
     load = time.monotonic() - start
     start = time.monotonic()
     for upserts, deletes in batches(Events(rows), events, batch):
+        # MERGE wants one source row per key: the latest event of each.
+        upserts = list({i: (i, s) for i, s in upserts}.values())
+        deletes = list({i: (i, s) for i, s in deletes}.values())
         dt = DeltaTable(uri)
         (dt.merge(table(upserts), predicate="t.id = s.id", source_alias="s", target_alias="t")
            .when_matched_update_all(predicate="s.updated_at >= t.updated_at")

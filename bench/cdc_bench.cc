@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
       << fmt::format(
              R"({{"destination":"{}","history":"{}","rows":{},"events":{},"batch":{},"load_s":{:.2f},"apply_s":{:.2f},"events_per_s":{:.0f},"peak_rss_mb":{:.0f}}})",
              destination, history, rows, events, batch, load, apply,
-             static_cast<double>(events) / apply, static_cast<double>(usage.ru_maxrss) / 1024)
+             events ? static_cast<double>(events) / apply : 0.0,
+             static_cast<double>(usage.ru_maxrss) / 1024)
       << std::endl;
   return 0;
 }

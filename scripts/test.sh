@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI runs: set-up and build, the C++ tests (ctest), the Python and
+# Everything CI runs: set-up and build, the format check, the C++ tests (ctest), the Python and
 # command-line tests (pytest), then the unit tests again under AddressSanitizer
 # and UndefinedBehaviorSanitizer.
 #
@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+
+echo "== clang-format"
+git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
 echo "== ctest"
 ctest --test-dir build --output-on-failure -j2

@@ -28,16 +28,21 @@ OBJECTS = """\
 """
 
 
-def spec_for(tmp_path, name, db):
+def spec_for(tmp_path, name, destination):
     spec = tmp_path / f"{name}.yaml"
-    spec.write_text(f"connection_name: crashy\ndestination: {{type: sqlite, path: {db}}}\n"
+    path = tmp_path / name
+    spec.write_text(f"connection_name: crashy\ndestination: {{type: {destination}, path: {path}}}\n"
                     f"objects:\n{OBJECTS}")
-    return spec
+    return spec, path
 
 
-def dump(db):
-    """Every user table, its rows sorted (hidden bookkeeping tables left out)."""
-    with sqlite3.connect(db) as conn:
+def dump(destination, path):
+    """Every table, its rows sorted (bookkeeping left out)."""
+    if destination == "delta":
+        from deltalake import DeltaTable
+        return {t.name: sorted(map(repr, DeltaTable(str(t)).to_pyarrow_table().to_pylist()))
+                for t in sorted(path.iterdir()) if (t / "_delta_log").is_dir()}
+    with sqlite3.connect(path) as conn:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '%lakeflow%' "
             "ORDER BY name")]
@@ -65,18 +70,18 @@ def sim_issue_id(sim, n):
         return json.loads(r.read())[0]["id"]
 
 
-def test_sigkill_at_random_points_changes_nothing(lakeflow, source, tmp_path):
-    reference_db = tmp_path / "reference.db"
+@pytest.mark.parametrize("destination", ["sqlite", "delta"])
+def test_sigkill_at_random_points_changes_nothing(lakeflow, source, tmp_path, destination):
+    reference_spec, reference_path = spec_for(tmp_path, "reference", destination)
     started = time.monotonic()
-    lakeflow.run("pipeline", "run", str(spec_for(tmp_path, "reference", reference_db)), timeout=300)
+    lakeflow.run("pipeline", "run", str(reference_spec), timeout=300)
     full = time.monotonic() - started
-    reference = dump(reference_db)
+    reference = dump(destination, reference_path)
     assert len(reference["issues"]) > 7800 and len(reference["issues_log"]) > 7800
     assert len(reference["issue_list"]) == len(reference["issues"])
     print(f"uninterrupted run: {full:.2f}s")
 
-    db = tmp_path / "crashed.db"
-    spec = spec_for(tmp_path, "crashed", db)
+    spec, path = spec_for(tmp_path, "crashed", destination)
     rng = random.Random(4)
     killed = attempts = 0
     # Short random delays, so the kills fall all along the work (a restarted
@@ -92,4 +97,4 @@ def test_sigkill_at_random_points_changes_nothing(lakeflow, source, tmp_path):
         proc.wait()
     assert killed >= KILLS, f"only {killed} runs of {attempts} were killed mid-way"
     lakeflow.run("pipeline", "run", str(spec), timeout=300)
-    assert dump(db) == reference
+    assert dump(destination, path) == reference

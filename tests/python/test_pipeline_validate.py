@@ -31,18 +31,27 @@ def test_the_main_jobs_spec_validates(lakeflow, github):
      "p.yaml:3: issues: primary key 'uid' is not a column of source table 'issues'"),
     ("{source_table: issuez}", "unknown table 'issuez'"),
 ])
-def test_bad_specs_are_one_line(lakeflow, github, tmp_path, table, expected):
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_specs_are_one_line(lakeflow, github, tmp_path, table, expected, command):
     spec = tmp_path / "p.yaml"
-    spec.write_text(f"connection_name: github\nobjects:\n  - table: {table}\n")
-    proc = lakeflow.run("pipeline", "validate", str(spec), check=False)
+    db = tmp_path / "lake.db"
+    spec.write_text(f"connection_name: github\nobjects:\n  - table: {table}\n"
+                    f"destination: {{type: sqlite, path: {db}}}\n")
+    proc = lakeflow.run("pipeline", command, str(spec), check=False)
     assert proc.returncode != 0
     assert expected in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not db.exists()  # nothing moved, nothing created
 
 
-def test_unknown_connection(lakeflow, tmp_path):
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_unknown_connection(lakeflow, tmp_path, command):
     spec = tmp_path / "p.yaml"
-    spec.write_text("connection_name: nowhere\nobjects: [{table: {source_table: t}}]\n")
-    proc = lakeflow.run("pipeline", "validate", str(spec), check=False)
+    db = tmp_path / "lake.db"
+    spec.write_text(f"connection_name: nowhere\nobjects: [{{table: {{source_table: t}}}}]\n"
+                    f"destination: {{type: sqlite, path: {db}}}\n")
+    proc = lakeflow.run("pipeline", command, str(spec), check=False)
     assert proc.returncode != 0
     assert "nowhere" in proc.stderr and "p.yaml" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not db.exists()

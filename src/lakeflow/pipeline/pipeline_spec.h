@@ -8,8 +8,8 @@
 //         source_table: issues
 //         destination_table: gh_issues             # default: source_table
 //         table_configuration:
-//           scd_type: SCD_TYPE_2                   # SCD_TYPE_1 (default) | SCD_TYPE_2 |
-//           APPEND_ONLY primary_keys: ["id"]                   # overrides the connector's metadata
+//           scd_type: SCD_TYPE_2                   # or SCD_TYPE_1 (default), APPEND_ONLY
+//           primary_keys: ["id"]                   # overrides the connector's metadata
 //           sequence_by: updated_at                # default: the cursor field
 //           owner: octocat                         # any other key: a source option for this table
 //

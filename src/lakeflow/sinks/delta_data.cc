@@ -14,43 +14,10 @@
 
 #include "lakeflow/core/arrow_json.h"
 #include "lakeflow/core/time_parse.h"
+#include "lakeflow/sinks/arrow_cells.h"
 
 namespace lakeflow::sinks::delta {
 namespace {
-
-bool IsIntegerLike(arrow::Type::type id) {
-  switch (id) {
-    case arrow::Type::INT8:
-    case arrow::Type::INT16:
-    case arrow::Type::INT32:
-    case arrow::Type::INT64:
-    case arrow::Type::DATE32:
-    case arrow::Type::TIMESTAMP:
-    case arrow::Type::BOOL:
-      return true;
-    default:
-      return false;
-  }
-}
-
-int64_t IntegerCell(const arrow::Array& a, int64_t i) {
-  switch (a.type_id()) {
-    case arrow::Type::INT8:
-      return static_cast<const arrow::Int8Array&>(a).Value(i);
-    case arrow::Type::INT16:
-      return static_cast<const arrow::Int16Array&>(a).Value(i);
-    case arrow::Type::INT32:
-      return static_cast<const arrow::Int32Array&>(a).Value(i);
-    case arrow::Type::DATE32:
-      return static_cast<const arrow::Date32Array&>(a).Value(i);
-    case arrow::Type::BOOL:
-      return static_cast<const arrow::BooleanArray&>(a).Value(i) ? 1 : 0;
-    case arrow::Type::TIMESTAMP:
-      return static_cast<const arrow::TimestampArray&>(a).Value(i);
-    default:
-      return static_cast<const arrow::Int64Array&>(a).Value(i);
-  }
-}
 
 template <typename T>
 int Sign(const T& a, const T& b) {

@@ -23,8 +23,8 @@ namespace lakeflow::sinks::delta {
 
 // A data file is closed once it holds this many rows or about this many bytes
 // (Arrow's in-memory size, an upper bound of the Parquet size).
-inline constexpr int64_t kTargetFileRows = 1'000'000;
-inline constexpr int64_t kTargetFileBytes = int64_t{128} << 20;
+inline constexpr int64_t kTargetFileRows = 250'000;
+inline constexpr int64_t kTargetFileBytes = int64_t{64} << 20;
 
 // A Parquet file written under a table folder.
 struct DataFile {

@@ -30,20 +30,19 @@ class RowStatement {
 
   // Resets the statement and binds the row; `sequence` is the column index of
   // the sequence in the batch, or -1.
-  void Bind(const arrow::RecordBatch& batch, int64_t row, int sequence, std::string* scratch) {
+  void Bind(const BatchColumns& batch, int64_t row, int sequence, std::string* scratch) {
     sqlite3_reset(get());
-    int columns = batch.num_columns();
+    int columns = static_cast<int>(batch.arrays.size());
     for (int i : used_) {
       if (i <= columns) {
-        BindValue(get(), i, *batch.column(i - 1), row, *batch.schema()->field(i - 1), scratch);
+        BindValue(get(), i, *batch.arrays[i - 1], row, *batch.fields[i - 1], scratch);
       } else if (i == columns + 1 || i == columns + 2) {
         if (sequence < 0) {
           sqlite3_bind_null(get(), i);
         } else if (i == columns + 1) {
-          BindOrdering(get(), i, *batch.column(sequence), row);
+          BindOrdering(get(), i, *batch.arrays[sequence], row);
         } else {
-          BindValue(get(), i, *batch.column(sequence), row, *batch.schema()->field(sequence),
-                    scratch);
+          BindValue(get(), i, *batch.arrays[sequence], row, *batch.fields[sequence], scratch);
         }
       }
     }
@@ -139,7 +138,7 @@ class WriterBase : public SqliteChangeWriter {
   Result<RowStatement> Make(const std::string& sql) const {
     return RowStatement::Make(db_, sql, "preparing a write to '" + write_.table + "'");
   }
-  void Bind(RowStatement* s, const arrow::RecordBatch& batch, int64_t row) {
+  void Bind(RowStatement* s, const BatchColumns& batch, int64_t row) {
     s->Bind(batch, row, sequence_, &scratch_);
   }
   Status Step(const RowStatement& s) {
@@ -148,13 +147,28 @@ class WriterBase : public SqliteChangeWriter {
     return SqliteError(db_, "writing to '" + write_.table + "'");
   }
   // Step after Bind: a statement whose result is not needed.
-  Status Run(RowStatement* s, const arrow::RecordBatch& batch, int64_t row) {
+  Status Run(RowStatement* s, const BatchColumns& batch, int64_t row) {
     Bind(s, batch, row);
     return Step(*s);
   }
 
-  Status RequireSequence(const arrow::RecordBatch& batch, int64_t row) const {
-    if (sequence_ >= 0 && !batch.column(sequence_)->IsNull(row)) return Status::OK();
+  // Whether the table's tombstones hold any key; a staged snapshot has none.
+  Result<bool> HasTombstones() const {
+    std::string sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?";
+    LF_ASSIGN_OR_RETURN(Statement exists,
+                        ::lakeflow::sinks::Prepare(db_, sql, "reading tombstones"));
+    std::string name = TombstoneTable(write_.table);
+    sqlite3_bind_text(exists.get(), 1, name.data(), static_cast<int>(name.size()),
+                      SQLITE_TRANSIENT);
+    if (sqlite3_step(exists.get()) != SQLITE_ROW) return false;
+    LF_ASSIGN_OR_RETURN(Statement any,
+                        ::lakeflow::sinks::Prepare(db_, "SELECT 1 FROM " + tombstones_ + " LIMIT 1",
+                                                   "reading tombstones"));
+    return sqlite3_step(any.get()) == SQLITE_ROW;
+  }
+
+  Status RequireSequence(const BatchColumns& batch, int64_t row) const {
+    if (sequence_ >= 0 && !batch.arrays[sequence_]->IsNull(row)) return Status::OK();
     return Status::Invalid(
         "table '{}': SCD_TYPE_2 needs a sequence_by value and a row has none in '{}'", write_.table,
         write_.sequence_by);
@@ -177,7 +191,7 @@ class AppendWriter : public WriterBase {
                                       RowParams() + ")"));
     return Status::OK();
   }
-  Status Apply(const arrow::RecordBatch& batch, int64_t row) override {
+  Status Apply(const BatchColumns& batch, int64_t row) override {
     return Run(&*insert_, batch, row);
   }
 
@@ -194,8 +208,12 @@ class Scd1UpsertWriter : public WriterBase {
   Status Prepare() {
     std::string into = stage_ ? QuoteIdentifier(StageTable(write_.table)) : table_;
     std::string sql = "INSERT INTO " + into + " (" + RowColumns();
+    LF_ASSIGN_OR_RETURN(bool deletes, HasTombstones());
     if (stage_) {
       sql += ") SELECT " + RowParams() + " WHERE true";
+    } else if (!deletes) {
+      // No key was ever deleted (no delete flow, or none yet): no tombstone to look up.
+      sql += ", " + seq_ + ") VALUES (" + RowParams() + ", " + Ordering() + ")";
     } else {
       // A delete at an equal or later sequence keeps the key deleted.
       sql += ", " + seq_ + ") SELECT " + RowParams() + ", " + Ordering() +
@@ -212,7 +230,7 @@ class Scd1UpsertWriter : public WriterBase {
     LF_ASSIGN_OR_RETURN(upsert_, Make(sql));
     return Status::OK();
   }
-  Status Apply(const arrow::RecordBatch& batch, int64_t row) override {
+  Status Apply(const BatchColumns& batch, int64_t row) override {
     return Run(&*upsert_, batch, row);
   }
 
@@ -231,7 +249,7 @@ class Scd1DeleteWriter : public WriterBase {
     LF_ASSIGN_OR_RETURN(remember_, Make(RememberSql()));
     return Status::OK();
   }
-  Status Apply(const arrow::RecordBatch& batch, int64_t row) override {
+  Status Apply(const BatchColumns& batch, int64_t row) override {
     LF_RETURN_IF_ERROR(Run(&*delete_, batch, row));
     return Run(&*remember_, batch, row);
   }
@@ -288,7 +306,7 @@ class Scd2UpsertWriter : public WriterBase {
     return Status::OK();
   }
 
-  Status Apply(const arrow::RecordBatch& batch, int64_t row) override {
+  Status Apply(const BatchColumns& batch, int64_t row) override {
     LF_RETURN_IF_ERROR(RequireSequence(batch, row));
     Bind(&*deleted_, batch, row);
     if (sqlite3_step(deleted_->get()) == SQLITE_ROW) return Status::OK();  // a delete wins a tie
@@ -328,7 +346,7 @@ class Scd2DeleteWriter : public Scd1DeleteWriter {
                                      KeyMatch(kTombAlias), at)));
     return Status::OK();
   }
-  Status Apply(const arrow::RecordBatch& batch, int64_t row) override {
+  Status Apply(const BatchColumns& batch, int64_t row) override {
     LF_RETURN_IF_ERROR(RequireSequence(batch, row));
     LF_RETURN_IF_ERROR(Run(&*delete_, batch, row));
     LF_RETURN_IF_ERROR(Run(&*close_, batch, row));
@@ -349,6 +367,13 @@ Result<std::unique_ptr<SqliteChangeWriter>> MakeWriter(sqlite3* db, const TableW
 }
 
 }  // namespace
+
+BatchColumns::BatchColumns(const arrow::RecordBatch& batch) {
+  for (int i = 0; i < batch.num_columns(); ++i) {
+    arrays.push_back(batch.column(i).get());
+    fields.push_back(batch.schema()->field(i).get());
+  }
+}
 
 std::string TombstoneTable(const std::string& table) {
   return table + "__lakeflow_tombstones";

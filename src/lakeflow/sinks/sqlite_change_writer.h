@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lakeflow/sinks/destination.h"
 
@@ -26,6 +27,14 @@ inline constexpr const char* kEndColumn = "__END_AT";
 std::string TombstoneTable(const std::string& table);
 std::string StageTable(const std::string& table);
 
+// A batch's columns as plain pointers, taken once per batch, so the per-row
+// path copies no shared_ptr. The batch must outlive it.
+struct BatchColumns {
+  explicit BatchColumns(const arrow::RecordBatch& batch);
+  std::vector<const arrow::Array*> arrays;
+  std::vector<const arrow::Field*> fields;
+};
+
 class SqliteChangeWriter {
  public:
   // `rows` is the schema of the batches to come (the table's, or a delete
@@ -34,7 +43,7 @@ class SqliteChangeWriter {
                                                           ChangeKind kind, const SchemaPtr& rows);
   virtual ~SqliteChangeWriter() = default;
 
-  virtual Status Apply(const arrow::RecordBatch& batch, int64_t row) = 0;
+  virtual Status Apply(const BatchColumns& batch, int64_t row) = 0;
 };
 
 }  // namespace lakeflow::sinks

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "lakeflow/core/arrow_json.h"
+#include "lakeflow/sinks/arrow_cells.h"
 
 namespace lakeflow::sinks {
 namespace {
@@ -12,36 +13,10 @@ bool IsNested(const arrow::DataType& type) {
          type.id() == arrow::Type::LARGE_LIST || type.id() == arrow::Type::MAP;
 }
 
-bool IsInteger(const arrow::DataType& type) {
-  switch (type.id()) {
-    case arrow::Type::BOOL:
-    case arrow::Type::INT8:
-    case arrow::Type::INT16:
-    case arrow::Type::INT32:
-    case arrow::Type::INT64:
-      return true;
-    default:
-      return false;
-  }
-}
-
-int64_t IntegerAt(const arrow::Array& a, int64_t row) {
-  switch (a.type_id()) {
-    case arrow::Type::BOOL:
-      return static_cast<const arrow::BooleanArray&>(a).Value(row);
-    case arrow::Type::INT8:
-      return static_cast<const arrow::Int8Array&>(a).Value(row);
-    case arrow::Type::INT16:
-      return static_cast<const arrow::Int16Array&>(a).Value(row);
-    case arrow::Type::INT32:
-      return static_cast<const arrow::Int32Array&>(a).Value(row);
-    case arrow::Type::DATE32:
-      return static_cast<const arrow::Date32Array&>(a).Value(row);
-    case arrow::Type::TIMESTAMP:
-      return static_cast<const arrow::TimestampArray&>(a).Value(row);
-    default:
-      return static_cast<const arrow::Int64Array&>(a).Value(row);
-  }
+// Booleans and integers; dates and timestamps are stored as ISO text.
+bool StoredAsInteger(const arrow::DataType& type) {
+  return type.id() != arrow::Type::DATE32 && type.id() != arrow::Type::TIMESTAMP &&
+         IsIntegerLike(type.id());
 }
 
 int BindText(sqlite3_stmt* stmt, int index, std::string_view v) {
@@ -83,7 +58,7 @@ std::string QuoteIdentifier(const std::string& name) {
 }
 
 const char* ColumnType(const arrow::DataType& type) {
-  if (IsInteger(type)) return "INTEGER";
+  if (StoredAsInteger(type)) return "INTEGER";
   switch (type.id()) {
     case arrow::Type::FLOAT:
     case arrow::Type::DOUBLE:
@@ -97,7 +72,7 @@ const char* ColumnType(const arrow::DataType& type) {
 }
 
 bool CanOrder(const arrow::DataType& type) {
-  if (IsInteger(type)) return true;
+  if (IsIntegerLike(type.id())) return true;
   switch (type.id()) {
     case arrow::Type::FLOAT:
     case arrow::Type::DOUBLE:
@@ -113,7 +88,7 @@ bool CanOrder(const arrow::DataType& type) {
 int BindValue(sqlite3_stmt* stmt, int index, const arrow::Array& a, int64_t row,
               const arrow::Field& field, std::string* scratch) {
   if (a.IsNull(row)) return sqlite3_bind_null(stmt, index);
-  if (IsInteger(*a.type())) return sqlite3_bind_int64(stmt, index, IntegerAt(a, row));
+  if (StoredAsInteger(*a.type())) return sqlite3_bind_int64(stmt, index, IntegerCell(a, row));
   switch (a.type_id()) {
     case arrow::Type::DOUBLE:
       return sqlite3_bind_double(stmt, index, static_cast<const arrow::DoubleArray&>(a).Value(row));
@@ -147,7 +122,7 @@ int BindOrdering(sqlite3_stmt* stmt, int index, const arrow::Array& a, int64_t r
     case arrow::Type::FLOAT:
       return sqlite3_bind_double(stmt, index, static_cast<const arrow::FloatArray&>(a).Value(row));
     default:
-      return sqlite3_bind_int64(stmt, index, IntegerAt(a, row));
+      return sqlite3_bind_int64(stmt, index, IntegerCell(a, row));
   }
 }
 
