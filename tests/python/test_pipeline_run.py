@@ -205,3 +205,33 @@ def test_bad_trigger_is_one_line(lakeflow, simulators, tmp_path):
         "lakeflow: invalid argument: bad --trigger 'every:5': expected available-now or "
         "interval:N[s|m|h] (e.g. interval:30s)"]
     assert not db.exists()
+
+
+def test_a_terminal_gets_live_lines_and_a_log_gets_plain_lines(lakeflow, simulators, tmp_path):
+    import os
+    import pty
+    _, db, spec = setup(lakeflow, simulators, tmp_path,
+                        "  - table: {source_table: issues}\n  - table: {source_table: commits}\n")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(BINARY), "pipeline", "run", str(spec)], env=lakeflow.env,
+                            stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        tty += chunk
+    proc.wait(timeout=60)
+    os.close(leader)
+    text = tty.decode()
+    assert "\x1b[2F" in text  # the two lines redrawn in place
+    assert "issues: 150 rows" in text and "rows/s, done in" in text
+    assert "commits: 25 rows" in text
+
+    log = lakeflow.run("pipeline", "run", str(spec), "--full-refresh-all").stderr
+    assert "\x1b[" not in log
+    assert "issues: committed, 150 rows so far" in log
