@@ -1,6 +1,7 @@
 // The connectors compiled into lakeflow. Each source adds its Register call
 // here; out-of-tree connectors come in as plugins (see connect/registry.h).
 #include "lakeflow/connect/registry.h"
+#include "lakeflow/connectors/python/python_connector.h"
 #include "lakeflow/connectors/rest/rest_connector.h"
 
 namespace lakeflow {
@@ -14,6 +15,7 @@ void RegisterBuiltinConnectors(ConnectorRegistry* registry) {
   registry->Register(rest::GenericRestSource());
   registry->Register(rest::EmbeddedRestSource("github", rest::k_github_spec));
   registry->Register(rest::EmbeddedRestSource("zendesk", rest::k_zendesk_spec));
+  registry->Register(python::PythonSource());
 }
 
 }  // namespace lakeflow

@@ -1,0 +1,102 @@
+"""The `python` source: connectors written against the reference template run
+unchanged on the engine, through the five calls, the conformance suite,
+checkpointed streams and pipelines; and each way of getting the template wrong
+is one clear line."""
+import sqlite3
+
+import pytest
+
+from conftest import ROOT
+
+CONNECTORS = ROOT / "tests" / "python" / "connectors"
+MEMORY = str(CONNECTORS / "memory_connector.py")
+BROKEN = str(CONNECTORS / "broken_connectors.py")
+
+
+@pytest.fixture
+def memory(lakeflow):
+    lakeflow.run("connection", "create", "mem", "--source", "python", "-o", f"module={MEMORY}",
+                 "-o", "class=LakeflowConnect", "-o", "items=25", "-o", "page_size=10")
+    return "mem"
+
+
+def test_the_five_calls(lakeflow, memory):
+    meta = lakeflow.records("read", "--connection", memory, "-o", "tableName=_lakeflow_metadata",
+                            "-o", "tableNameList=items,events,colors")
+    assert meta == [
+        {"tableName": "items", "primary_keys": ["id"], "cursor_field": "updated_at",
+         "ingestion_type": "cdc_with_deletes"},
+        {"tableName": "events", "primary_keys": ["seq"], "cursor_field": "seq",
+         "ingestion_type": "append"},
+        {"tableName": "colors", "primary_keys": ["name"], "cursor_field": None,
+         "ingestion_type": "snapshot"}]
+    tables = lakeflow.records("read", "--connection", memory, "-o", "tableName=_lakeflow_table_list")
+    assert [t["table_name"] for t in tables] == ["items", "events", "colors"]
+    items = lakeflow.records("read", "--connection", memory, "-o", "tableName=items")
+    assert [r["id"] for r in items] == list(range(25))
+    assert items[3] == {"id": 3, "name": "item 3", "price": 0.75, "tags": ["t0"],
+                        "updated_at": "2024-01-01T03:00:00Z"}
+
+
+def test_conformance_suite_passes(lakeflow, memory):
+    proc = lakeflow.run("test-connector", "--connection", memory)
+    assert proc.stdout.strip().endswith("0 failed"), proc.stdout
+
+
+def test_streams_resume_from_their_checkpoint(lakeflow, memory, tmp_path):
+    ck = str(tmp_path / "ck")
+    first = lakeflow.run("stream", "--connection", memory, "-o", "tableName=items",
+                         "--checkpoint", ck, "--output", "jsonl")
+    ids = [line for line in first.stdout.splitlines() if line]
+    assert len(ids) == 25 and "3 micro-batches, 25 rows" in first.stderr
+    again = lakeflow.run("stream", "--connection", memory, "-o", "tableName=items",
+                         "--checkpoint", ck, "--output", "jsonl")
+    assert again.stdout.strip() == "" and "0 micro-batches" in again.stderr
+    deletes = lakeflow.records("stream", "--connection", memory, "-o", "tableName=items",
+                               "-o", "isDeleteFlow=true", "--checkpoint", str(tmp_path / "ckd"))
+    assert [d["id"] for d in deletes] == [0, 5, 10, 15, 20]
+
+
+def test_a_pipeline_into_sqlite(lakeflow, memory, tmp_path):
+    db = tmp_path / "lake.db"
+    spec = tmp_path / "p.yaml"
+    spec.write_text(f"connection_name: {memory}\ndestination: {{type: sqlite, path: {db}}}\n"
+                    "objects:\n  - table: {source_table: items}\n"
+                    "  - table: {source_table: events}\n  - table: {source_table: colors}\n")
+    out = lakeflow.run("pipeline", "run", str(spec)).stdout
+    assert "items: 30 rows in 4 batches" in out  # 25 upserts in pages of 10, then 5 deletes
+    with sqlite3.connect(db) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM items ORDER BY id")]
+        assert ids == [i for i in range(25) if i % 5]
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 40
+        assert conn.execute("SELECT hex FROM colors WHERE name = 'red'").fetchone()[0] == "#f00"
+
+
+@pytest.mark.parametrize("cls, expected", [
+    ("Raises", "python connector Raises.read_table('t'): ValueError: the API said no"),
+    ("BadOffset", "TypeError: read_table returned an offset of type str, not a dict"),
+    ("NotADict", "TypeError: record 1 of a page is a list, not a dict"),
+    ("NotAStructType", "get_table_schema returned a dict, not a pyspark StructType"),
+    ("UnknownType", "unknown Spark type 'interval'"),
+    ("FailsToStart", "python connector FailsToStart.loading: RuntimeError: missing option token"),
+    ("Nope", "has no class 'Nope'"),
+])
+def test_a_broken_connector_is_one_line(lakeflow, cls, expected):
+    proc = lakeflow.run("read", "--source", "python", "-o", f"module={BROKEN}", "-o", f"class={cls}",
+                        "-o", "tableName=t", check=False)
+    assert proc.returncode == 3
+    assert expected in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_verbose_shows_the_traceback(lakeflow):
+    proc = lakeflow.run("read", "--source", "python", "-o", f"module={BROKEN}", "-o", "class=Raises",
+                        "-o", "tableName=t", check=False, env={"LAKEFLOW_VERBOSE": "1"})
+    assert "Traceback" in proc.stderr and "broken_connectors.py" in proc.stderr
+
+
+def test_missing_module_option_is_named(lakeflow):
+    proc = lakeflow.run("read", "--source", "python", "-o", "tableName=t", check=False)
+    assert proc.returncode == 2
+    assert "source 'python' needs option 'module'" in proc.stderr
