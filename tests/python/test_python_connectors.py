@@ -100,3 +100,50 @@ def test_missing_module_option_is_named(lakeflow):
     proc = lakeflow.run("read", "--source", "python", "-o", "tableName=t", check=False)
     assert proc.returncode == 2
     assert "source 'python' needs option 'module'" in proc.stderr
+
+
+def test_partition_mixins_are_used_when_the_class_has_them(lakeflow, tmp_path):
+    trace = tmp_path / "trace"
+    lakeflow.run("connection", "create", "parts", "--source", "python", "-o", f"module={MEMORY}",
+                 "-o", "class=PartitionedLakeflowConnect", "-o", f"trace={trace}")
+    batch = lakeflow.records("read", "--connection", "parts", "-o", "tableName=events")
+    assert sorted(r["seq"] for r in batch) == list(range(40))
+    assert trace.read_text().count("read_partition") == 6  # 40 rows in partitions of 7
+    trace.unlink()
+    ck = str(tmp_path / "ck")
+    stream = lakeflow.run("stream", "--connection", "parts", "-o", "tableName=events",
+                          "--checkpoint", ck, "--output", "jsonl")
+    seqs = sorted(int(line.split(":")[1].split(",")[0]) for line in stream.stdout.splitlines())
+    assert seqs == list(range(40))  # each row once, over microbatches of 15
+    assert "3 micro-batches, 40 rows" in stream.stderr
+    assert "read_partition" in trace.read_text()
+    # Tables the class does not partition go through read_table.
+    items = lakeflow.records("read", "--connection", "parts", "-o", "tableName=items")
+    assert len(items) == 25
+    proc = lakeflow.run("test-connector", "--connection", "parts")
+    assert proc.stdout.strip().endswith("0 failed"), proc.stdout
+
+
+def test_start_offsets_follow_the_template(lakeflow, tmp_path):
+    """None for the first batch read, {} for the first stream read."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from pyspark.sql.types import LongType, StructField, StructType\n"
+        "class Probe:\n"
+        "    def __init__(self, options): self.log = options['log']\n"
+        "    def list_tables(self): return ['t']\n"
+        "    def get_table_schema(self, t, o): return StructType([StructField('id', LongType())])\n"
+        "    def read_table_metadata(self, t, o):\n"
+        "        return {'primary_keys': ['id'], 'cursor_field': 'id', 'ingestion_type': 'cdc'}\n"
+        "    def read_table(self, t, start, o):\n"
+        "        open(self.log, 'a').write(repr(start) + '\\n')\n"
+        "        if start: return iter([]), start\n"
+        "        return iter([{'id': 1}]), {'id': 1}\n")
+    log = tmp_path / "log"
+    common = ["--source", "python", "-o", f"module={probe}", "-o", "class=Probe",
+              "-o", f"log={log}", "-o", "tableName=t"]
+    lakeflow.run("read", *common)
+    assert log.read_text().splitlines() == ["None", "{'id': 1}"]
+    log.unlink()
+    lakeflow.run("stream", *common, "--checkpoint", str(tmp_path / "ck"))
+    assert log.read_text().splitlines()[0] == "{}"

@@ -75,3 +75,32 @@ class LakeflowConnect:
         if not page:
             return iter([]), start_offset or {}
         return iter(page), {"cursor": page[-1]["updated_at"].isoformat()}
+
+
+class PartitionedLakeflowConnect(LakeflowConnect):
+    """The same tables, with `events` also read in partitions, through the
+    template's SupportsPartition and SupportsPartitionedStream methods. Option
+    `trace` names a file each partition call is logged to."""
+
+    def _trace(self, what):
+        if "trace" in self.options:
+            with open(self.options["trace"], "a") as f:
+                f.write(what + "\n")
+
+    def is_partitioned(self, table_name):
+        return table_name == "events"
+
+    def get_partitions(self, table_name, table_options, start_offset=None, end_offset=None):
+        self._trace("get_partitions")
+        start = (start_offset or {}).get("seq", 0)
+        end = (end_offset or {"seq": 40})["seq"]
+        return [{"from": a, "to": min(a + 7, end)} for a in range(start, end, 7)]
+
+    def read_partition(self, table_name, partition, table_options):
+        self._trace("read_partition")
+        return ({"seq": s, "kind": "click" if s % 2 else "view"}
+                for s in range(partition["from"], partition["to"]))
+
+    def latest_offset(self, table_name, table_options, start_offset=None):
+        start = (start_offset or {}).get("seq", 0)
+        return {"seq": min(start + 15, 40)}

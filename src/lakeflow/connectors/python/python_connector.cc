@@ -89,10 +89,90 @@ RecordStream PagesOf(SharedPy records, std::string name, const char* method, std
   });
 }
 
-class PythonConnector : public LakeflowConnect {
+// Which of the template's optional methods the class has.
+struct Mixins {
+  bool partitions = false;          // SupportsPartition: get_partitions, read_partition
+  bool partitioned_stream = false;  // SupportsPartitionedStream: + latest_offset, is_partitioned
+};
+
+Mixins MixinsOf(const py::object& self) {
+  Mixins m;
+  m.partitions = py::hasattr(self, "get_partitions") && py::hasattr(self, "read_partition");
+  m.partitioned_stream =
+      m.partitions && py::hasattr(self, "latest_offset") && py::hasattr(self, "is_partitioned");
+  return m;
+}
+
+Result<std::vector<Json>> PartitionsFrom(const py::object& partitions, const char* method) {
+  std::vector<Json> out;
+  py::object json = py::module_::import("json");
+  for (auto p : partitions) {
+    if (!py::isinstance<py::dict>(p))
+      return Status::SourceError("{} returned a partition of type {}, not a dict", method,
+                                 std::string(py::str(p.get_type().attr("__name__"))));
+    out.push_back(Json::parse(json.attr("dumps")(p).cast<std::string>()));
+  }
+  return out;
+}
+
+// Every mixin is always there for the engine (it finds them with
+// dynamic_cast); the per-table checks say whether the class implements them.
+class PythonConnector : public LakeflowConnect,
+                        public SupportsPartition,
+                        public SupportsPartitionedStream {
  public:
-  PythonConnector(Options options, std::string name, SharedPy instance)
-      : LakeflowConnect(std::move(options)), name_(std::move(name)), self_(std::move(instance)) {}
+  PythonConnector(Options options, std::string name, SharedPy instance, Mixins mixins)
+      : LakeflowConnect(std::move(options)),
+        name_(std::move(name)),
+        self_(std::move(instance)),
+        mixins_(mixins) {}
+
+  // A class with is_partitioned (SupportsPartitionedStream) says it per table.
+  bool supports_partitions(std::string_view table) override {
+    if (!mixins_.partitions) return false;
+    return !mixins_.partitioned_stream || IsPartitioned(table);
+  }
+
+  Result<std::vector<Json>> get_partitions(std::string_view table,
+                                           const Options& options) override {
+    return WithPython(name_, "get_partitions", table, [&]() -> Result<std::vector<Json>> {
+      return PartitionsFrom(self_->get().attr("get_partitions")(table, ToDict(options)),
+                            "get_partitions");
+    });
+  }
+
+  Result<RecordStream> read_partition(std::string_view table, const Json& partition,
+                                      const Options& options) override {
+    return ReadPartition(table, partition, options);
+  }
+
+  bool supports_partitioned_stream(std::string_view table) override {
+    return mixins_.partitioned_stream && IsPartitioned(table);
+  }
+
+  Result<Offset> latest_offset(std::string_view table, const Options& options,
+                               const Offset& start) override {
+    return WithPython(name_, "latest_offset", table, [&]() -> Result<Offset> {
+      py::object offset = self_->get().attr("latest_offset")(
+          table, ToDict(options), py::arg("start_offset") = ToPython(start));
+      return OffsetFrom(Bridge().attr("offset_json")(offset, "latest_offset"));
+    });
+  }
+
+  Result<std::vector<Json>> get_stream_partitions(std::string_view table, const Options& options,
+                                                  const Offset& start, const Offset& end) override {
+    return WithPython(name_, "get_partitions", table, [&]() -> Result<std::vector<Json>> {
+      return PartitionsFrom(self_->get().attr("get_partitions")(
+                                table, ToDict(options), py::arg("start_offset") = ToPython(start),
+                                py::arg("end_offset") = ToPython(end)),
+                            "get_partitions");
+    });
+  }
+
+  Result<RecordStream> read_stream_partition(std::string_view table, const Json& partition,
+                                             const Options& options) override {
+    return ReadPartition(table, partition, options);
+  }
 
   Result<std::vector<std::string>> list_tables() override {
     return WithPython(name_, "list_tables", "", [&]() -> Result<std::vector<std::string>> {
@@ -167,8 +247,28 @@ class PythonConnector : public LakeflowConnect {
     return ReadResult{PagesOf(records, name_, method, std::string(table)), std::move(end)};
   }
 
+  bool IsPartitioned(std::string_view table) {
+    auto partitioned = WithPython(name_, "is_partitioned", table, [&]() -> Result<bool> {
+      return self_->get().attr("is_partitioned")(table).cast<bool>();
+    });
+    return partitioned.ok() && *partitioned;
+  }
+
+  Result<RecordStream> ReadPartition(std::string_view table, const Json& partition,
+                                     const Options& options) {
+    SharedPy records;
+    LF_RETURN_IF_ERROR(WithPython(name_, "read_partition", table, [&]() -> Status {
+      py::object records_of =
+          self_->get().attr("read_partition")(table, ToPython(partition), ToDict(options));
+      records = std::make_shared<PyRef>(py::iter(records_of));
+      return Status::OK();
+    }));
+    return PagesOf(records, name_, "read_partition", std::string(table));
+  }
+
   std::string name_;
   SharedPy self_;
+  Mixins mixins_;
 };
 
 }  // namespace
@@ -197,8 +297,9 @@ ConnectorInfo PythonSource() {
     return WithPython(name, "loading", "", [&]() -> Result<std::unique_ptr<LakeflowConnect>> {
       py::object klass = Bridge().attr("load_class")(*module, *cls);
       auto instance = std::make_shared<PyRef>(klass(ToDict(own)));
+      Mixins mixins = MixinsOf(instance->get());
       return std::unique_ptr<LakeflowConnect>(
-          std::make_unique<PythonConnector>(options, name, std::move(instance)));
+          std::make_unique<PythonConnector>(options, name, std::move(instance), mixins));
     });
   };
   return info;
