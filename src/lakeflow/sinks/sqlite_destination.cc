@@ -151,6 +151,29 @@ Status SqliteDestination::EnsureColumns(const std::string& table,
 }
 
 Status SqliteDestination::EnsureTables(const TableWrite& w, bool snapshot) {
+  LF_RETURN_IF_ERROR(EnsureMainTable(w, snapshot));
+  if (w.primary_keys.empty()) return Status::OK();
+  return snapshot ? EnsureStage(w) : EnsureTombstones(w);
+}
+
+Status SqliteDestination::CreateTable(const std::string& name,
+                                      const std::vector<std::string>& create,
+                                      const std::vector<std::string>& columns) {
+  LF_RETURN_IF_ERROR(Exec(db_, "CREATE TABLE IF NOT EXISTS " + QuoteIdentifier(name) + " (" +
+                                   Join(create, ", ") + ")"));
+  return EnsureColumns(name, columns);
+}
+
+Status SqliteDestination::CreateUniqueIndex(const std::string& table,
+                                            const std::vector<std::string>& columns) {
+  return Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
+                       QuoteIdentifier(table + "__lakeflow_keys") + " ON " +
+                       QuoteIdentifier(table) + " (" + Join(Quoted(columns), ", ") + ")");
+}
+
+// The table itself: the source's columns, SCD2's __START_AT/__END_AT, and the
+// hidden sequence of merged tables.
+Status SqliteDestination::EnsureMainTable(const TableWrite& w, bool snapshot) {
   bool merged = !w.primary_keys.empty();
   std::vector<std::string> columns = Definitions(*w.schema);
   if (merged && w.history == History::kScd2) {
@@ -160,53 +183,42 @@ Status SqliteDestination::EnsureTables(const TableWrite& w, bool snapshot) {
   } else if (merged && !snapshot) {
     LF_RETURN_IF_ERROR(SequenceType(w, snapshot).status());
   }
-  std::vector<std::string> table_columns = columns;
-  if (merged) table_columns.push_back(QuoteIdentifier(kSequenceColumn) + " BLOB");
-  std::string table = QuoteIdentifier(w.table);
+  if (merged) columns.push_back(QuoteIdentifier(kSequenceColumn) + " BLOB");
   // An SCD1 table keyed by one integer column keys its rows by it: one B-tree
   // instead of the table and a unique index (about twice the merge speed).
-  std::vector<std::string> create = table_columns;
+  std::vector<std::string> create = columns;
   int key_index = merged ? w.schema->GetFieldIndex(w.primary_keys[0]) : -1;
   bool rowid_key = w.history == History::kScd1 && w.primary_keys.size() == 1 && key_index >= 0 &&
                    std::string(ColumnType(*w.schema->field(key_index)->type())) == "INTEGER";
   if (rowid_key) create[key_index] += " PRIMARY KEY";
-  LF_RETURN_IF_ERROR(
-      Exec(db_, "CREATE TABLE IF NOT EXISTS " + table + " (" + Join(create, ", ") + ")"));
-  LF_RETURN_IF_ERROR(EnsureColumns(w.table, table_columns));
-  if (!merged) return Status::OK();
-  std::string keys = Join(Quoted(w.primary_keys), ", ");
-  std::string unique =
-      w.history == History::kScd2 ? keys + ", " + QuoteIdentifier(kSequenceColumn) : keys;
-  if (!rowid_key) {
-    LF_RETURN_IF_ERROR(Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
-                                     QuoteIdentifier(w.table + "__lakeflow_keys") + " ON " + table +
-                                     " (" + unique + ")"));
-  }
-  if (snapshot) {
-    std::string stage = QuoteIdentifier(StageTable(w.table));
-    std::vector<std::string> stage_columns = Definitions(*w.schema);
-    LF_RETURN_IF_ERROR(
-        Exec(db_, "CREATE TABLE IF NOT EXISTS " + stage + " (" + Join(stage_columns, ", ") + ")"));
-    LF_RETURN_IF_ERROR(EnsureColumns(StageTable(w.table), stage_columns));
-    return Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
-                         QuoteIdentifier(StageTable(w.table) + "_keys") + " ON " + stage + " (" +
-                         keys + ")");
-  }
-  // Tombstones: the deleted keys, with the delete's sequence in both forms.
-  std::vector<std::string> tomb_columns;
+  LF_RETURN_IF_ERROR(CreateTable(w.table, create, columns));
+  if (!merged || rowid_key) return Status::OK();
+  std::vector<std::string> unique = w.primary_keys;
+  if (w.history == History::kScd2) unique.push_back(kSequenceColumn);
+  return CreateUniqueIndex(w.table, unique);
+}
+
+// The snapshot being read, one row per key.
+Status SqliteDestination::EnsureStage(const TableWrite& w) {
+  std::vector<std::string> columns = Definitions(*w.schema);
+  LF_RETURN_IF_ERROR(CreateTable(StageTable(w.table), columns, columns));
+  return CreateUniqueIndex(StageTable(w.table), w.primary_keys);
+}
+
+// The deleted keys, with the delete's sequence in both forms.
+Status SqliteDestination::EnsureTombstones(const TableWrite& w) {
+  std::vector<std::string> columns;
   for (const auto& k : w.primary_keys) {
     auto field = w.schema->GetFieldByName(k);
     if (!field) return Status::Invalid("table '{}': primary key '{}' is not a column", w.table, k);
-    tomb_columns.push_back(QuoteIdentifier(k) + " " + ColumnType(*field->type()));
+    columns.push_back(QuoteIdentifier(k) + " " + ColumnType(*field->type()));
   }
-  tomb_columns.push_back(QuoteIdentifier(kSequenceColumn) + " BLOB");
-  tomb_columns.push_back(QuoteIdentifier(kEndColumn) + " BLOB");
-  std::string tombstones = QuoteIdentifier(TombstoneTable(w.table));
-  LF_RETURN_IF_ERROR(Exec(
-      db_, "CREATE TABLE IF NOT EXISTS " + tombstones + " (" + Join(tomb_columns, ", ") + ")"));
-  return Exec(db_, "CREATE UNIQUE INDEX IF NOT EXISTS " +
-                       QuoteIdentifier(TombstoneTable(w.table) + "_keys") + " ON " + tombstones +
-                       " (" + keys + ", " + QuoteIdentifier(kSequenceColumn) + ")");
+  columns.push_back(QuoteIdentifier(kSequenceColumn) + " BLOB");
+  columns.push_back(QuoteIdentifier(kEndColumn) + " BLOB");
+  LF_RETURN_IF_ERROR(CreateTable(TombstoneTable(w.table), columns, columns));
+  std::vector<std::string> unique = w.primary_keys;
+  unique.push_back(kSequenceColumn);
+  return CreateUniqueIndex(TombstoneTable(w.table), unique);
 }
 
 Status SqliteDestination::WriteRows(const TableWrite& w, ChangeKind kind, BatchIterator* rows,

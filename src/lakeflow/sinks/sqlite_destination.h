@@ -42,7 +42,15 @@ class SqliteDestination : public Destination {
   // Runs `body` in one IMMEDIATE transaction, rolled back on any error.
   template <typename Body>
   Status InTransaction(Body body);
+  // Creates a table's SQLite tables, or adds the columns its source gained.
   Status EnsureTables(const TableWrite& write, bool snapshot);
+  Status EnsureMainTable(const TableWrite& write, bool snapshot);
+  Status EnsureStage(const TableWrite& write);
+  Status EnsureTombstones(const TableWrite& write);
+  // CREATE TABLE IF NOT EXISTS with `create`, then EnsureColumns(`columns`).
+  Status CreateTable(const std::string& name, const std::vector<std::string>& create,
+                     const std::vector<std::string>& columns);
+  Status CreateUniqueIndex(const std::string& table, const std::vector<std::string>& columns);
   Status EnsureColumns(const std::string& table, const std::vector<std::string>& definitions);
   Status WriteRows(const TableWrite& write, ChangeKind kind, BatchIterator* rows, int64_t* count);
   Status RecordProgress(const std::string& table, const std::string& flow,
