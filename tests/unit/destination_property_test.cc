@@ -4,7 +4,6 @@
 // tables must match exactly, SCD1 and SCD2.
 #include <arrow/api.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <stdio.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "lakeflow/core/schema.h"
 #include "lakeflow/sinks/delta_destination.h"
 #include "lakeflow/sinks/sqlite_destination.h"
+#include "testing/sqlite_query.h"
 #include "testing/test_util.h"
 
 namespace lakeflow::sinks {
@@ -131,23 +131,8 @@ struct DestinationUnderTest {
 
 std::vector<std::string> ReadSqlite(const std::string& dir, const std::string& table,
                                     const std::string& columns) {
-  sqlite3* db = nullptr;
-  sqlite3_open((dir + "/lake.db").c_str(), &db);
-  sqlite3_stmt* stmt = nullptr;
-  std::vector<std::string> out;
-  std::string sql = "SELECT " + columns + " FROM " + table;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      std::string line;
-      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-        const unsigned char* text = sqlite3_column_text(stmt, c);
-        line += (c ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "NULL");
-      }
-      out.push_back(line);
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  auto out =
+      lakeflow::testing::QueryLines(dir + "/lake.db", "SELECT " + columns + " FROM " + table);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -4,11 +4,11 @@
 
 #include <arrow/api.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "lakeflow/connect/record_stream.h"
 #include "lakeflow/core/schema.h"
 #include "lakeflow/sinks/sqlite_values.h"
+#include "testing/sqlite_query.h"
 #include "testing/test_util.h"
 
 namespace lakeflow::sinks {
@@ -24,24 +24,8 @@ std::unique_ptr<BatchIterator> Rows(const std::vector<std::string>& records) {
 
 // Rows as "id|name|updated_at|tags" lines, ordered by id.
 std::vector<std::string> Dump(const std::string& path, const std::string& table) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* stmt = nullptr;
-  std::string sql = "SELECT id, name, updated_at, tags FROM " + table + " ORDER BY id";
-  std::vector<std::string> out;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      std::string line;
-      for (int c = 0; c < 4; ++c) {
-        const unsigned char* text = sqlite3_column_text(stmt, c);
-        line += (c ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "NULL");
-      }
-      out.push_back(line);
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
+  return lakeflow::testing::QueryLines(
+      path, "SELECT id, name, updated_at, tags FROM " + table + " ORDER BY id");
 }
 
 class SqliteDestinationTest : public ::testing::Test {
@@ -125,27 +109,8 @@ TEST_F(SqliteDestinationTest, NewSourceColumnsAreAdded) {
   EXPECT_EQ(Dump(path_, "t"), std::vector<std::string>{"1|now named|NULL|NULL"});
 }
 
-// Rows of any query, as "a|b|c" lines.
 std::vector<std::string> Query(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* stmt = nullptr;
-  std::vector<std::string> out;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      std::string line;
-      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-        const unsigned char* text = sqlite3_column_text(stmt, c);
-        line += (c ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "NULL");
-      }
-      out.push_back(line);
-    }
-  } else {
-    out.push_back(std::string("error: ") + sqlite3_errmsg(db));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
+  return lakeflow::testing::QueryLines(path, sql);
 }
 
 SchemaPtr Events() {

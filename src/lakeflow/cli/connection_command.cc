@@ -5,6 +5,7 @@
 #include "lakeflow/connect/registry.h"
 #include "lakeflow/connections/connection_store.h"
 #include "lakeflow/connections/secret.h"
+#include "lakeflow/core/strings.h"
 
 namespace lakeflow::cli {
 
@@ -24,13 +25,8 @@ std::string Displayed(const ConnectorInfo* info, const std::string& key, const s
 std::vector<std::string> SplitCommas(const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {
-    size_t start = 0;
-    while (start <= item.size()) {
-      size_t comma = item.find(',', start);
-      std::string part = item.substr(start, comma - start);
-      if (!part.empty()) out.push_back(part);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+    for (auto& part : Split(item, ',')) {
+      if (!part.empty()) out.push_back(std::move(part));
     }
   }
   return out;

@@ -10,6 +10,7 @@
 
 #include "lakeflow/cli/commands.h"
 #include "lakeflow/cli/progress_display.h"
+#include "lakeflow/core/strings.h"
 #include "lakeflow/pipeline/open_destination.h"
 #include "lakeflow/pipeline/pipeline_runner.h"
 #include "lakeflow/pipeline/table_plan.h"
@@ -18,20 +19,16 @@ namespace lakeflow::cli {
 
 namespace {
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : ",") + p;
-  return out.empty() ? "-" : out;
+// "a,b" for a list, "-" for none.
+std::string Listed(const std::vector<std::string>& parts) {
+  return parts.empty() ? "-" : Join(parts, ",");
 }
 
+// The non-empty parts of a comma-separated flag.
 std::vector<std::string> SplitCommas(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
+  for (auto& part : Split(text, ',')) {
+    if (!part.empty()) out.push_back(std::move(part));
   }
   return out;
 }
@@ -137,7 +134,7 @@ Status RunPipelineValidate(const std::string& spec_path) {
     std::cout << fmt::format(
         "  {} <- {}: {}, {}, keys {}, sequence_by {}\n", p.object.DestinationName(),
         p.object.source_table, IngestionTypeName(p.metadata.ingestion_type),
-        pipeline::ScdTypeName(p.object.scd_type), Join(p.metadata.primary_keys),
+        pipeline::ScdTypeName(p.object.scd_type), Listed(p.metadata.primary_keys),
         p.sequence_by.empty() ? "-" : p.sequence_by);
   }
   return Status::OK();

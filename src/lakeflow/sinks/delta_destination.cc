@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "lakeflow/core/strings.h"
 #include "lakeflow/sinks/delta_checkpoint.h"
 #include "lakeflow/sinks/delta_log.h"
 #include "lakeflow/sinks/delta_schema.h"
@@ -22,21 +23,10 @@ namespace fs = std::filesystem;
 // nothing that reads as a table.
 constexpr const char* kTrash = ".lakeflow-trash";
 
-std::vector<std::string> SplitName(const std::string& table) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t dot = table.find('.', start);
-    parts.push_back(table.substr(start, dot - start));
-    if (dot == std::string::npos) return parts;
-    start = dot + 1;
-  }
-}
-
 // `root/a/b/c` for "a.b.c", after checking each part names a plain folder.
 Result<std::string> TableDir(const std::string& root, const std::string& table) {
   std::string dir = root;
-  for (const auto& part : SplitName(table)) {
+  for (const auto& part : Split(table, '.')) {
     if (part.empty() || part.find('/') != std::string::npos ||
         part.find('\0') != std::string::npos || part[0] == '.' || part == "_delta_log" ||
         IsReservedName(part)) {

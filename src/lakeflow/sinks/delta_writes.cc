@@ -169,15 +169,24 @@ Status AddWritten(DataFileWriter* writer, Pending* out) {
   return Status::OK();
 }
 
+namespace {
+
+// Every batch of `rows`, fitted to the table's columns, into `writer`.
+Status WriteAll(const TableContext& t, BatchIterator* rows, DataFileWriter* writer) {
+  while (true) {
+    LF_ASSIGN_OR_RETURN(auto batch, rows->Next());
+    if (!batch) return Status::OK();
+    LF_ASSIGN_OR_RETURN(auto aligned, AlignBatch(t.name, batch, t.schema));
+    LF_RETURN_IF_ERROR(writer->Write(aligned));
+  }
+}
+
+}  // namespace
+
 Status WriteAppend(const TableContext& t, BatchIterator* rows, Pending* out) {
   out->operation = "WRITE";
   DataFileWriter writer(t.dir, "", t.schema, t.name);
-  while (true) {
-    LF_ASSIGN_OR_RETURN(auto batch, rows->Next());
-    if (!batch) break;
-    LF_ASSIGN_OR_RETURN(auto aligned, AlignBatch(t.name, batch, t.schema));
-    LF_RETURN_IF_ERROR(writer.Write(aligned));
-  }
+  LF_RETURN_IF_ERROR(WriteAll(t, rows, &writer));
   out->rows = writer.rows_written();
   return AddWritten(&writer, out);
 }
@@ -223,12 +232,7 @@ Status WriteStage(const TableContext& t, BatchIterator* rows, Pending* out) {
     LF_ASSIGN_OR_RETURN(files, ReadStageManifest(t.dir, stage->second.version, t.name));
   }
   DataFileWriter writer(t.dir, "_lakeflow/stage", t.schema, t.name);
-  while (true) {
-    LF_ASSIGN_OR_RETURN(auto batch, rows->Next());
-    if (!batch) break;
-    LF_ASSIGN_OR_RETURN(auto aligned, AlignBatch(t.name, batch, t.schema));
-    LF_RETURN_IF_ERROR(writer.Write(aligned));
-  }
+  LF_RETURN_IF_ERROR(WriteAll(t, rows, &writer));
   out->rows = writer.rows_written();
   LF_ASSIGN_OR_RETURN(auto written, writer.Finish());
   for (const auto& f : written) files.push_back(f.path);

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "lakeflow/core/strings.h"
 #include "lakeflow/sinks/sqlite_change_writer.h"
 #include "lakeflow/sinks/sqlite_values.h"
 
@@ -31,12 +32,6 @@ std::vector<std::string> Definitions(const arrow::Schema& schema) {
   std::vector<std::string> out;
   for (const auto& f : schema.fields())
     out.push_back(QuoteIdentifier(f->name()) + " " + ColumnType(*f->type()));
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "lakeflow/core/strings.h"
+
 namespace lakeflow::rest {
 namespace od = simdjson::ondemand;
 
@@ -11,17 +13,6 @@ struct PageScanner::Impl {
 };
 
 namespace {
-
-std::vector<std::string> SplitDots(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    out.push_back(path.substr(start, dot == std::string::npos ? dot : dot - start));
-    if (dot == std::string::npos) return out;
-    start = dot + 1;
-  }
-}
 
 std::string_view TrimRight(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
@@ -73,7 +64,7 @@ std::optional<std::string> FieldAt(od::object object, const std::vector<std::str
 }  // namespace
 
 PageScanner::PageScanner(std::vector<std::string> paths) : impl_(std::make_unique<Impl>()) {
-  for (const auto& p : paths) paths_.push_back(SplitDots(p));
+  for (const auto& p : paths) paths_.push_back(Split(p, '.'));
 }
 
 PageScanner::~PageScanner() = default;
