@@ -74,7 +74,9 @@ class TableRunner {
     return Status::OK();
   }
 
-  // The snapshot flow: stage the whole source, then apply it.
+  // The snapshot flow: stage the whole source, then apply it. A read whose
+  // end offset is null brought the whole table at once: the snapshot is
+  // complete after it (stored as "read": null).
   Status RunSnapshot(const sinks::TableWrite& write) {
     std::string flow = TableFlow(plan_);
     failed_flow_ = flow;
@@ -87,21 +89,23 @@ class TableRunner {
       version = state.value("snapshot", int64_t{0});
       if (state.value("applied", false) || !state.contains("read"))
         ++version;
+      else if (state["read"].is_null())
+        start.reset();
       else
         start = state["read"];
     }
-    while (!Stopping()) {
+    while (start && !Stopping()) {
       LF_ASSIGN_OR_RETURN(MicroBatchRead read, plan_.source->ReadMicroBatch(start));
-      if (OffsetsEqual(read.end, start)) {
-        Json applied = {{"snapshot", version}, {"read", *start}, {"applied", true}};
-        return dest_->ApplySnapshot(write, version, flow, sinks::FlowProgress{next_id, applied});
-      }
-      Json staged = {{"snapshot", version}, {"read", *read.end}, {"applied", false}};
-      MicroBatchRead tagged{staged, std::move(read.batches)};
+      if (OffsetsEqual(read.end, start)) break;
+      Json at = read.end.value_or(nullptr);
+      MicroBatchRead tagged{Json{{"snapshot", version}, {"read", at}, {"applied", false}},
+                            std::move(read.batches)};
       LF_RETURN_IF_ERROR(Commit(write, sinks::ChangeKind::kStage, tagged, flow, next_id++));
       start = read.end;
     }
-    return Status::OK();
+    if (start && Stopping()) return Status::OK();
+    Json applied = {{"snapshot", version}, {"read", start.value_or(nullptr)}, {"applied", true}};
+    return dest_->ApplySnapshot(write, version, flow, sinks::FlowProgress{next_id, applied});
   }
 
   Status Commit(const sinks::TableWrite& write, sinks::ChangeKind kind, MicroBatchRead& read,
