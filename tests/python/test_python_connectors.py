@@ -75,7 +75,7 @@ def test_a_pipeline_into_sqlite(lakeflow, memory, tmp_path):
 @pytest.mark.parametrize("cls, expected", [
     ("Raises", "python connector Raises.read_table('t'): ValueError: the API said no"),
     ("BadOffset", "TypeError: read_table returned an offset of type str, not a dict"),
-    ("NotADict", "TypeError: record 1 of a page is a list, not a dict"),
+    ("NotADict", "NotADict.read_table: table 't', record 1: a list, not a dict"),
     ("NotAStructType", "get_table_schema returned a dict, not a pyspark StructType"),
     ("UnknownType", "unknown Spark type 'interval'"),
     ("FailsToStart", "python connector FailsToStart.loading: RuntimeError: missing option token"),

@@ -34,7 +34,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lakeflow/core/conversion_error.h"
 #include "lakeflow/core/time_parse.h"
+#include "lakeflow/core/value_text.h"
 
 namespace lakeflow {
 
@@ -42,29 +44,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
-
-constexpr size_t kMaxShownValue = 80;
-constexpr int64_t kMicrosPerSecond = 1'000'000;
-// Epoch seconds beyond this overflow int64 microseconds.
-constexpr int64_t kMaxEpochSeconds = 9'000'000'000'000;
-
-bool IsJsonSpace(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-std::string_view TrimJsonSpace(std::string_view s) {
-  while (!s.empty() && IsJsonSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// The first kMaxShownValue bytes of `s`, cut on a UTF-8 character boundary.
-std::string Clip(std::string_view s) {
-  if (s.size() <= kMaxShownValue) return std::string(s);
-  size_t n = kMaxShownValue - 3;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return std::string(s.substr(0, n)) + "...";
-}
 
 // Errors that mean "this value does not fit the type", as opposed to "this is
 // not JSON".
@@ -94,125 +73,9 @@ void AppendCompactJson(std::string_view json, std::string* out) {
 }
 
 // ---------------------------------------------------------------------------
-// Text -> value parsers shared by the appenders (numbers in strings, map keys).
-
-bool DoubleToInt64(double d, int64_t* out) {
-  // 2^63 is exactly representable; [-2^63, 2^63) fits.
-  constexpr double kLimit = 9223372036854775808.0;
-  if (!std::isfinite(d) || d != std::trunc(d) || d < -kLimit || d >= kLimit) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-// Drops a leading '+' (from_chars takes only '-'); "+-1" stays invalid.
-std::string_view WithoutPlus(std::string_view s) {
-  if (s.size() >= 2 && s[0] == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
-  return s;
-}
-
-bool ParseDoubleText(std::string_view s, double* out) {
-  s = WithoutPlus(TrimJsonSpace(s));
-  if (s.empty()) return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && ptr == s.data() + s.size();
-}
-
-// Integers in text: "42", "+42", " -7 ", and "3.0" (an integral float).
-bool ParseIntText(std::string_view s, int64_t* out) {
-  s = TrimJsonSpace(s);
-  std::string_view digits = WithoutPlus(s);
-  if (digits.empty()) return false;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
-  if (ec == std::errc() && ptr == digits.data() + digits.size()) return true;
-  if (ec == std::errc::result_out_of_range) return false;
-  double d = 0;
-  return ParseDoubleText(s, &d) && DoubleToInt64(d, out);
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
-bool ParseBoolText(std::string_view s, bool* out) {
-  s = TrimJsonSpace(s);
-  for (std::string_view word : {"true", "t", "yes", "y", "1"}) {
-    if (!EqualsIgnoreCase(s, word)) continue;
-    *out = true;
-    return true;
-  }
-  for (std::string_view word : {"false", "f", "no", "n", "0"}) {
-    if (!EqualsIgnoreCase(s, word)) continue;
-    *out = false;
-    return true;
-  }
-  return false;
-}
-
-constexpr std::array<int8_t, 256> MakeBase64Table() {
-  std::array<int8_t, 256> table{};
-  for (auto& v : table) v = -1;
-  constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (size_t i = 0; i < kAlphabet.size(); ++i) {
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
-  }
-  return table;
-}
-constexpr std::array<int8_t, 256> kBase64 = MakeBase64Table();
-
-// Strict standard base64: the RFC 4648 alphabet, '=' padding only at the end,
-// a length that is a multiple of 4.
-bool DecodeBase64(std::string_view s, std::string* out) {
-  if (s.size() % 4 != 0) return false;
-  size_t pad = 0;
-  if (!s.empty() && s.back() == '=') pad = s[s.size() - 2] == '=' ? 2 : 1;
-  out->clear();
-  out->reserve(s.size() / 4 * 3);
-  for (size_t i = 0; i < s.size(); i += 4) {
-    const bool last = i + 4 == s.size();
-    const size_t data_chars = last ? 4 - pad : 4;
-    uint32_t n = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      int v = j < data_chars ? kBase64[static_cast<unsigned char>(s[i + j])] : 0;
-      if (v < 0) return false;
-      n = n << 6 | static_cast<uint32_t>(v);
-    }
-    out->push_back(static_cast<char>(n >> 16));
-    if (data_chars > 2) out->push_back(static_cast<char>(n >> 8 & 0xFF));
-    if (data_chars > 3) out->push_back(static_cast<char>(n & 0xFF));
-  }
-  return true;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool DecodeHex(std::string_view s, std::string* out) {
-  if (s.size() % 2 != 0) return false;
-  out->clear();
-  out->reserve(s.size() / 2);
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int hi = HexValue(s[i]), lo = HexValue(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------
 // Context: what the appenders share while one call runs.
 
-class Context {
+class Context : public ConversionError {
  public:
   // Starts a document whose bytes begin at `base` (byte offsets in errors
   // count from there) and may be read up to `limit` (the padded end).
@@ -222,9 +85,7 @@ class Context {
     limit_ = limit;
   }
   void ClearError() {
-    code_ = StatusCode::kConversion;
-    message_.clear();
-    path_.clear();
+    Clear();
     malformed_ = false;
   }
 
@@ -232,24 +93,11 @@ class Context {
   // key comparisons.
   size_t Available(const char* p) const { return static_cast<size_t>(limit_ - p); }
 
-  // Each failure returns false so that appenders can `return ctx->...`.
-  bool ValueError(std::string message) {
-    message_ = std::move(message);
-    return false;
-  }
+  bool ValueError(std::string message) { return Fail(std::move(message)); }
   bool JsonError(error_code e) {
     malformed_ = true;
-    message_ = MalformedMessage(e);
-    return false;
+    return Fail(MalformedMessage(e));
   }
-  bool ArrowError(const arrow::Status& s) {
-    code_ = StatusCode::kInternal;
-    message_ = "arrow: " + s.ToString();
-    return false;
-  }
-  bool InField(std::string_view name) { return Push(std::string(name), false); }
-  bool InIndex(size_t i) { return Push(fmt::format("[{}]", i), true); }
-  bool InKey(std::string_view key) { return Push(fmt::format("[{}]", Clip(key)), true); }
 
   // "malformed JSON at byte 12: <simdjson's words>".
   std::string MalformedMessage(error_code e) {
@@ -260,41 +108,16 @@ class Context {
     return fmt::format("malformed JSON: {}", simdjson::error_message(e));
   }
 
-  // The one-line error for record `record` (none: the document as a whole).
+  // The one-line error for record `record` (none: the document as a whole);
+  // malformed JSON names a byte, not a field.
   Status ToStatus(std::string_view table, std::optional<int64_t> record) const {
-    std::string where = fmt::format("table '{}'", table);
-    if (record) where += fmt::format(", record {}", *record);
-    if (!malformed_ && !path_.empty()) where += fmt::format(", field '{}'", Path());
-    return Status(code_, where + ": " + message_);
+    return ConversionError::ToStatus(table, record, !malformed_);
   }
 
  private:
-  struct Step {
-    std::string text;
-    bool is_index;
-  };
-
-  bool Push(std::string text, bool is_index) {
-    path_.push_back(Step{std::move(text), is_index});
-    return false;
-  }
-
-  // Steps were pushed innermost first.
-  std::string Path() const {
-    std::string out;
-    for (auto it = path_.rbegin(); it != path_.rend(); ++it) {
-      if (!out.empty() && !it->is_index) out += '.';
-      out += it->text;
-    }
-    return out;
-  }
-
   od::document* doc_ = nullptr;
   const char* base_ = nullptr;
   const char* limit_ = nullptr;
-  StatusCode code_ = StatusCode::kConversion;
-  std::string message_;
-  std::vector<Step> path_;
   bool malformed_ = false;
 };
 
@@ -440,11 +263,11 @@ class Appender {
     return RejectText(text);
   }
   bool RejectText(std::string_view shown) {
-    return ctx_->ValueError(fmt::format("cannot convert {} to {}", Clip(shown), TypeName()));
+    return ctx_->ValueError(fmt::format("cannot convert {} to {}", ClipValue(shown), TypeName()));
   }
   bool JsonError(error_code e) { return ctx_->JsonError(e); }
 
-  std::string TypeName() const { return Clip(SparkTypeString(*field_)); }
+  std::string TypeName() const { return ClipValue(SparkTypeString(*field_)); }
 
   FieldPtr field_;
   Context* ctx_;
@@ -724,36 +547,18 @@ class DecimalAppender final : public Appender {
         return Reject(v, type);
     }
     arrow::Decimal128 value;
-    if (!ToDecimal(TrimJsonSpace(text), &value)) return Reject(v, type);
+    if (!ParseDecimalText(text, precision_, scale_, &value)) return Reject(v, type);
     return Check(FastAppend(builder_, value));
   }
   bool AppendNull() override { return Check(FastAppendNull(builder_)); }
   bool AppendKey(std::string_view key) override {
     arrow::Decimal128 value;
-    if (!ToDecimal(TrimJsonSpace(key), &value)) return RejectText(fmt::format("\"{}\"", key));
+    if (!ParseDecimalText(key, precision_, scale_, &value))
+      return RejectText(fmt::format("\"{}\"", key));
     return Check(FastAppend(builder_, value));
   }
 
  private:
-  bool ToDecimal(std::string_view text, arrow::Decimal128* out) const {
-    arrow::Decimal128 value;
-    int32_t precision = 0, scale = 0;
-    if (!arrow::Decimal128::FromString(WithoutPlus(text), &value, &precision, &scale).ok())
-      return false;
-    if (scale < scale_) {
-      // Too many digits before the point for the column.
-      if (precision - scale > precision_ - scale_) return false;
-      value = value.IncreaseScaleBy(scale_ - scale);
-    } else if (scale > scale_) {
-      // More than 38 digits dropped leaves nothing: every digit is below half a unit.
-      value =
-          scale - scale_ > 38 ? arrow::Decimal128(0) : value.ReduceScaleBy(scale - scale_, true);
-    }
-    if (!value.FitsInPrecision(precision_)) return false;
-    *out = value;
-    return true;
-  }
-
   arrow::Decimal128Builder* builder_;
   int32_t precision_ = 0;
   int32_t scale_ = 0;
@@ -825,20 +630,18 @@ class TimestampAppender final : public Appender {
     return Check(FastAppend(builder_, *micros));
   }
   bool AppendEpochSeconds(od::value& v) {
-    int64_t seconds = 0;
+    int64_t seconds = 0, micros = 0;
     error_code e = v.get_int64().get(seconds);
     if (e == simdjson::SUCCESS) {
-      if (seconds > kMaxEpochSeconds || seconds < -kMaxEpochSeconds)
-        return Reject(v, od::json_type::number);
-      return Check(FastAppend(builder_, seconds * kMicrosPerSecond));
+      if (!EpochSecondsToMicros(seconds, &micros)) return Reject(v, od::json_type::number);
+      return Check(FastAppend(builder_, micros));
     }
     if (!IsTypeError(e)) return JsonError(e);
     double d = 0;
     e = v.get_double().get(d);
     if (e && !IsTypeError(e)) return JsonError(e);
-    if (e || !(std::fabs(d) <= static_cast<double>(kMaxEpochSeconds)))
-      return Reject(v, od::json_type::number);
-    return Check(FastAppend(builder_, std::llround(d * kMicrosPerSecond)));
+    if (e || !EpochSecondsToMicros(d, &micros)) return Reject(v, od::json_type::number);
+    return Check(FastAppend(builder_, micros));
   }
 
   arrow::TimestampBuilder* builder_;
@@ -872,9 +675,7 @@ class BinaryAppender final : public Appender {
 
  private:
   bool AppendText(std::string_view s) {
-    if (DecodeBase64(s, &scratch_) || DecodeHex(s, &scratch_))
-      return Check(FastAppendBytes(builder_, scratch_));
-    return Check(FastAppendBytes(builder_, s));
+    return Check(FastAppendBytes(builder_, BinaryFromText(s, &scratch_)));
   }
 
   arrow::BinaryBuilder* builder_;
@@ -1320,16 +1121,6 @@ class JsonConverterImpl final : public JsonConverter {
     return Status::OK();
   }
 
-  // Builders rebuild nested types from their children; give the column the
-  // schema's exact type (field names, nullability, metadata) when they differ.
-  static std::shared_ptr<arrow::Array> WithFieldType(std::shared_ptr<arrow::Array> column,
-                                                     const std::shared_ptr<arrow::DataType>& type) {
-    if (column->type()->Equals(*type, /*check_metadata=*/true)) return column;
-    auto data = column->data()->Copy();
-    data->type = type;
-    return arrow::MakeArray(data);
-  }
-
   // simdjson reads up to SIMDJSON_PADDING bytes past the end of its input.
   void LoadPadded(std::string_view json) {
     const size_t needed = json.size() + simdjson::SIMDJSON_PADDING;
@@ -1388,7 +1179,7 @@ class JsonConverterImpl final : public JsonConverter {
       default:
         return Status::Conversion(
             "table '{}': expected an array of records or a record object, got {}", table_,
-            Clip(TrimJsonSpace(Token(source))));
+            ClipValue(TrimJsonSpace(Token(source))));
     }
   }
 
@@ -1476,7 +1267,7 @@ class JsonConverterImpl final : public JsonConverter {
 
   Status NotAnObject(std::string_view shown, int64_t index) const {
     return Status::Conversion("table '{}', record {}: a record must be a JSON object, got {}",
-                              table_, index, Clip(shown));
+                              table_, index, ClipValue(shown));
   }
 
   std::string table_;

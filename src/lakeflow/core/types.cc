@@ -1,5 +1,7 @@
 #include "lakeflow/core/types.h"
 
+#include <arrow/array.h>
+#include <arrow/array/util.h>
 #include <arrow/util/key_value_metadata.h>
 
 #include <algorithm>
@@ -155,6 +157,14 @@ Status CheckSupportedType(const arrow::Field& field) {
     LF_RETURN_IF_ERROR(CheckSupportedType(*child).WithContext(field.name()));
   }
   return Status::OK();
+}
+
+std::shared_ptr<arrow::Array> WithFieldType(std::shared_ptr<arrow::Array> column,
+                                            const TypePtr& type) {
+  if (column->type()->Equals(*type, /*check_metadata=*/true)) return column;
+  auto data = column->data()->Copy();
+  data->type = type;
+  return arrow::MakeArray(data);
 }
 
 }  // namespace lakeflow

@@ -49,4 +49,9 @@ Result<TypePtr> PrimitiveTypeFromSparkName(std::string_view name);
 // Whether an Arrow type is one the engine can carry (the mapping above).
 Status CheckSupportedType(const arrow::Field& field);
 
+// `column` with exactly `type` (field names, nullability, metadata). Builders
+// rebuild nested types from their children, which loses what the schema said.
+std::shared_ptr<arrow::Array> WithFieldType(std::shared_ptr<arrow::Array> column,
+                                            const TypePtr& type);
+
 }  // namespace lakeflow

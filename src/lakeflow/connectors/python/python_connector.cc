@@ -1,9 +1,12 @@
 #include "lakeflow/connectors/python/python_connector.h"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "lakeflow/connectors/python/py_record_converter.h"
 #include "lakeflow/connectors/python/python_runtime.h"
 #include "lakeflow/core/schema.h"
 
@@ -74,17 +77,38 @@ auto WithPython(const std::string& name, const char* method, std::string_view ta
   }
 }
 
-// The records of a read, pulled a page at a time from the Python iterator.
-RecordStream PagesOf(SharedPy records, std::string name, const char* method, std::string table) {
-  auto done = std::make_shared<bool>(false);
+// A read in progress: the Python iterator and the converter its pages go
+// through. Dropped from whichever thread ends the read, under the GIL.
+struct PageSource {
+  py::object records;
+  std::unique_ptr<PyRecordConverter> converter;
+  bool done = false;
+
+  ~PageSource() {
+    PythonGil gil;
+    converter.reset();
+    records = py::object();
+  }
+};
+
+// The records of a read, pulled from the Python iterator a page at a time and
+// converted to Arrow with the table's schema.
+Result<RecordStream> PagesOf(py::object records, const SchemaPtr& schema, std::string name,
+                             const char* method, std::string table) {
+  auto source = std::make_shared<PageSource>();
+  source->records = std::move(records);
+  LF_ASSIGN_OR_RETURN(source->converter, PyRecordConverter::Make(table, schema));
   return RecordStream([=]() -> Result<std::optional<Chunk>> {
-    if (*done) return std::optional<Chunk>();
+    if (source->done) return std::optional<Chunk>();
     return WithPython(name, method, table, [&]() -> Result<std::optional<Chunk>> {
-      py::tuple page = Bridge().attr("page")(records->get(), kPageRecords);
-      auto count = page[1].cast<int64_t>();
-      if (count < kPageRecords) *done = true;
-      if (count == 0) return std::optional<Chunk>();
-      return std::optional<Chunk>(JsonChunk::Document(page[0].cast<std::string>()));
+      py::list page = Bridge().attr("page")(source->records, kPageRecords);
+      if (static_cast<int64_t>(page.size()) < kPageRecords) source->done = true;
+      if (page.size() == 0) return std::optional<Chunk>();
+      if (Status status = source->converter->Append(page); !status.ok())
+        return Status(status.code(),
+                      fmt::format("python connector {}.{}: {}", name, method, status.message()));
+      LF_ASSIGN_OR_RETURN(auto batch, source->converter->Flush());
+      return std::optional<Chunk>(std::move(batch));
     });
   });
 }
@@ -235,16 +259,28 @@ class PythonConnector : public LakeflowConnect,
  private:
   Result<ReadResult> Read(const char* method, std::string_view table, const Offset& start,
                           const Options& options) {
-    SharedPy records;
-    Offset end;
-    LF_RETURN_IF_ERROR(WithPython(name_, method, table, [&]() -> Status {
+    LF_ASSIGN_OR_RETURN(SchemaPtr schema, SchemaOf(table, options));
+    return WithPython(name_, method, table, [&]() -> Result<ReadResult> {
       py::object result = self_->get().attr(method)(table, ToPython(start), ToDict(options));
       py::tuple read = Bridge().attr("read_result")(result, method);
-      records = std::make_shared<PyRef>(read[0]);
-      LF_ASSIGN_OR_RETURN(end, OffsetFrom(read[1]));
-      return Status::OK();
-    }));
-    return ReadResult{PagesOf(records, name_, method, std::string(table)), std::move(end)};
+      LF_ASSIGN_OR_RETURN(Offset end, OffsetFrom(read[1]));
+      LF_ASSIGN_OR_RETURN(RecordStream records,
+                          PagesOf(read[0], schema, name_, method, std::string(table)));
+      return ReadResult{std::move(records), std::move(end)};
+    });
+  }
+
+  // The table's schema, asked of the connector once: records are converted
+  // with it.
+  Result<SchemaPtr> SchemaOf(std::string_view table, const Options& options) {
+    {
+      std::lock_guard lock(schemas_mutex_);
+      if (auto it = schemas_.find(std::string(table)); it != schemas_.end()) return it->second;
+    }
+    LF_ASSIGN_OR_RETURN(SchemaPtr schema, get_table_schema(table, options));
+    std::lock_guard lock(schemas_mutex_);
+    schemas_.emplace(std::string(table), schema);
+    return schema;
   }
 
   bool IsPartitioned(std::string_view table) {
@@ -256,19 +292,19 @@ class PythonConnector : public LakeflowConnect,
 
   Result<RecordStream> ReadPartition(std::string_view table, const Json& partition,
                                      const Options& options) {
-    SharedPy records;
-    LF_RETURN_IF_ERROR(WithPython(name_, "read_partition", table, [&]() -> Status {
-      py::object records_of =
+    LF_ASSIGN_OR_RETURN(SchemaPtr schema, SchemaOf(table, options));
+    return WithPython(name_, "read_partition", table, [&]() -> Result<RecordStream> {
+      py::object records =
           self_->get().attr("read_partition")(table, ToPython(partition), ToDict(options));
-      records = std::make_shared<PyRef>(py::iter(records_of));
-      return Status::OK();
-    }));
-    return PagesOf(records, name_, "read_partition", std::string(table));
+      return PagesOf(py::iter(records), schema, name_, "read_partition", std::string(table));
+    });
   }
 
   std::string name_;
   SharedPy self_;
   Mixins mixins_;
+  std::mutex schemas_mutex_;
+  std::map<std::string, SchemaPtr, std::less<>> schemas_;
 };
 
 }  // namespace

@@ -36,7 +36,8 @@ def load_class(module, cls):
         raise AttributeError(f"module '{module}' has no class '{cls}'") from None
 
 
-def _plain(value):
+def plain(value):
+    """A value JSON has no word for, as the template's runner writes it."""
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -49,12 +50,12 @@ def _plain(value):
 
 
 def page(records, limit):
-    """Up to `limit` records from the iterator, as one JSON array."""
-    taken = list(itertools.islice(records, limit))
-    for i, record in enumerate(taken):
-        if not isinstance(record, dict):
-            raise TypeError(f"record {i} of a page is a {type(record).__name__}, not a dict")
-    return json.dumps(taken, default=_plain, separators=(",", ":")), len(taken)
+    """Up to `limit` records from the iterator, as a list."""
+    return list(itertools.islice(records, limit))
+
+
+def compact_json(value):
+    return json.dumps(value, default=plain, separators=(",", ":"), ensure_ascii=False)
 
 
 def schema_json(schema):
@@ -70,7 +71,7 @@ def offset_json(offset, method):
         return None
     if not isinstance(offset, dict):
         raise TypeError(f"{method} returned an offset of type {type(offset).__name__}, not a dict")
-    return json.dumps(offset, default=_plain, sort_keys=True)
+    return json.dumps(offset, default=plain, sort_keys=True)
 
 
 def read_result(result, method):

@@ -25,7 +25,7 @@ Status EnsureInterpreter();
 using PythonGil = py::gil_scoped_acquire;
 
 // The bridge: helpers written in Python that the engine calls (loading a
-// connector, pages of records as JSON, schemas as JSON). GIL held.
+// connector, pages of records, values as JSON, schemas as JSON). GIL held.
 py::module_ Bridge();
 
 // The Python exception being handled as one line: "TypeError: message".
