@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libsimdjson-dev nlohmann-json3-dev libcurl4-openssl-dev libyaml-cpp-dev libcli11-dev
-  libspdlog-dev libfmt-dev libsqlite3-dev libpq-dev libcpp-httplib-dev pybind11-dev
+  libspdlog-dev libfmt-dev libsqlite3-dev libpq-dev postgresql libcpp-httplib-dev pybind11-dev
   libssl-dev zlib1g-dev libbrotli-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format
 )

@@ -99,3 +99,20 @@ def simulators():
     yield start
     for sim in started:
         sim.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (tests/python/postgres_server.py)."""
+    from postgres_server import PostgresServer
+    server = PostgresServer(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg(postgres_server, request):
+    """A fresh database for one test: (server, database name)."""
+    import re
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    return postgres_server, postgres_server.create_database(name)

@@ -1,6 +1,7 @@
 // The connectors compiled into lakeflow. Each source adds its Register call
 // here; out-of-tree connectors come in as plugins (see connect/registry.h).
 #include "lakeflow/connect/registry.h"
+#include "lakeflow/connectors/postgres/postgres_connector.h"
 #include "lakeflow/connectors/python/python_connector.h"
 #include "lakeflow/connectors/rest/rest_connector.h"
 
@@ -16,6 +17,7 @@ void RegisterBuiltinConnectors(ConnectorRegistry* registry) {
   registry->Register(rest::EmbeddedRestSource("github", rest::k_github_spec));
   registry->Register(rest::EmbeddedRestSource("zendesk", rest::k_zendesk_spec));
   registry->Register(python::PythonSource());
+  registry->Register(postgres::PostgresSource());
 }
 
 }  // namespace lakeflow

@@ -1,0 +1,88 @@
+// A libpq connection to PostgreSQL, and the results of its queries.
+//
+// Every statement goes through PQexecParams with its values as parameters;
+// identifiers that cannot be parameters (table and column names in COPY and
+// SELECT) are quoted with QuoteIdentifier, never spliced in raw. Errors are
+// one line: what was being done, the server's SQLSTATE and first line of its
+// message. The password is handed to libpq only, never formatted into text.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lakeflow/core/options.h"
+#include "lakeflow/core/status.h"
+
+namespace lakeflow::postgres {
+
+struct PgResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// Where and as whom to connect: the connector's options.
+struct PgConnectionOptions {
+  std::string host = "localhost";
+  std::string port = "5432";
+  std::string database;
+  std::string user;
+  std::string password;
+  std::string sslmode = "prefer";
+
+  // "HOST:PORT/DATABASE as USER", for errors.
+  std::string Describe() const;
+};
+
+// Reads host, port, database, user, password, sslmode; database and user are
+// required.
+Result<PgConnectionOptions> ConnectionOptionsFrom(const Options& options);
+
+class PgConnection {
+ public:
+  // `replication`: a walsender connection (replication=database), which takes
+  // replication commands as well as SQL.
+  static Result<std::unique_ptr<PgConnection>> Connect(const PgConnectionOptions& options,
+                                                       bool replication = false);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs one statement with text parameters $1, $2, ...; a statement that
+  // fails is an error naming `what`.
+  Result<PgResult> Query(std::string_view what, const std::string& sql,
+                         const std::vector<std::string>& params = {});
+
+  // Runs `sql`, a COPY ... TO STDOUT, handing each CopyData message to `sink`
+  // until the copy ends or `sink` fails (which abandons the connection's copy:
+  // the connection is not usable afterwards).
+  Status CopyOut(std::string_view what, const std::string& sql,
+                 const std::function<Status(std::string_view)>& sink);
+
+  // Starts a COPY ... TO STDOUT and returns; CopyData then comes from
+  // NextCopyData until it returns false (the copy ended cleanly).
+  Status StartCopyOut(std::string_view what, const std::string& sql);
+  Result<bool> NextCopyData(std::string_view what, std::string_view* data);
+
+  PGconn* get() const { return conn_; }
+  const PgConnectionOptions& options() const { return options_; }
+
+ private:
+  PgConnection(PGconn* conn, PgConnectionOptions options)
+      : conn_(conn), options_(std::move(options)) {}
+
+  Status ErrorOf(std::string_view what, const PGresult* result) const;
+
+  PGconn* conn_;
+  PgConnectionOptions options_;
+  char* copy_buffer_ = nullptr;  // the last CopyData row, owned by libpq (PQfreemem)
+};
+
+// "name" with embedded quotes doubled: always safe to use as an identifier.
+std::string QuoteIdentifier(std::string_view name);
+
+}  // namespace lakeflow::postgres
