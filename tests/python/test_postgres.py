@@ -222,3 +222,30 @@ def test_a_pipeline_into_sqlite_matches_the_source(lakeflow, pg, tmp_path):
     lakeflow.run("pipeline", "run", str(spec), timeout=300)
     assert landed_rows() == source_rows()
     assert len(landed_rows()) == 3000 - 3000 // 11 + 1
+
+
+def test_partitions_read_key_ranges_in_one_snapshot(lakeflow, pg):
+    server, database = pg
+    sql(server, database, "CREATE TABLE big (id int8 PRIMARY KEY, v text)",
+        "INSERT INTO big SELECT g * 3, 'v' || g FROM generate_series(-5000, 15000) g",
+        "CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b))",
+        "INSERT INTO pair SELECT g, g FROM generate_series(1, 100) g",
+        "CREATE TABLE empty (id int PRIMARY KEY)")
+    name = connect(lakeflow, pg, "pg", "--allow", "partitions")
+    whole = read(lakeflow, name, "public.big")
+    assert len(whole) == 20001
+    for parts in ("2", "7", "64"):
+        split = lakeflow.records("read", "--connection", name, "-o", "tableName=public.big",
+                                 "-o", f"partitions={parts}")
+        assert sorted(r["id"] for r in split) == sorted(r["id"] for r in whole), parts
+        assert len(split) == 20001
+    # Keys that cannot be split into ranges, and an empty table, read whole.
+    pair = lakeflow.records("read", "--connection", name, "-o", "tableName=public.pair",
+                            "-o", "partitions=4")
+    assert len(pair) == 100
+    assert lakeflow.records("read", "--connection", name, "-o", "tableName=public.empty",
+                            "-o", "partitions=4") == []
+    proc = lakeflow.run("read", "--connection", name, "-o", "tableName=public.big",
+                        "-o", "partitions=0", check=False)
+    assert proc.returncode != 0
+    assert "option 'partitions' must be at least 1, got 0" in proc.stderr, proc.stderr

@@ -93,6 +93,9 @@ class SupportsPartition {
                                                    const Options& table_options) = 0;
   virtual Result<RecordStream> read_partition(std::string_view table, const Json& partition,
                                               const Options& table_options) = 0;
+  // Whether read_partition may run on several threads at once, so that one
+  // process reads the partitions in parallel (Spark's executors always may).
+  virtual bool concurrent_partitions(std::string_view table) { return false; }
 };
 
 // Optional: a stream whose microbatches can be split into partitions. The

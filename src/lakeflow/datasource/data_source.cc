@@ -3,6 +3,9 @@
 #include <arrow/builder.h>
 
 #include <algorithm>
+#include <thread>
+
+#include "lakeflow/connect/parallel_batch_iterator.h"
 
 namespace lakeflow {
 
@@ -88,6 +91,7 @@ Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options
   const ConnectorRegistry& registry = open.registry ? *open.registry : ConnectorRegistry::Global();
   std::unique_ptr<DataSource> ds(new DataSource());
   ds->batch_rows_ = open.batch_rows;
+  ds->partition_threads_ = open.partition_threads;
   Options options;
   if (auto name = read_options.Get(kConnectionOption)) {
     if (!open.store)
@@ -267,19 +271,27 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
     auto partitions = partitioned->get_partitions(table, table_options);
     if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_partitions"));
     auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
+    auto open_part = [this, partitioned, list, schema, table,
+                      table_options](size_t index) -> Result<std::unique_ptr<BatchIterator>> {
+      const Json& partition = (*list)[index];
+      auto records = partitioned->read_partition(table, partition, table_options);
+      if (!records.ok())
+        return Decorate(records.status().WithContext("read_partition " + partition.dump()));
+      return MakeDecoratingIterator(
+          MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+    };
+    if (list->size() > 1 && partitioned->concurrent_partitions(table)) {
+      size_t threads = partition_threads_ > 0 ? partition_threads_
+                                              : std::max(1u, std::thread::hardware_concurrency());
+      return std::unique_ptr<BatchIterator>(
+          ParallelBatchIterators(schema, list->size(), open_part, threads, 2 * threads));
+    }
     auto next = std::make_shared<size_t>(0);
-    return ChainBatchIterators(
-        schema,
-        [this, partitioned, list, next, schema, table,
-         table_options]() -> Result<std::unique_ptr<BatchIterator>> {
-          if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
-          const Json& partition = (*list)[(*next)++];
-          auto records = partitioned->read_partition(table, partition, table_options);
-          if (!records.ok())
-            return Decorate(records.status().WithContext("read_partition " + partition.dump()));
-          return MakeDecoratingIterator(
-              MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
-        });
+    return ChainBatchIterators(schema,
+                               [list, next, open_part]() -> Result<std::unique_ptr<BatchIterator>> {
+                                 if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
+                                 return open_part((*next)++);
+                               });
   }
 
   // Follow offsets until they stop moving. A call whose end equals its start

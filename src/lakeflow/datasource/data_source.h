@@ -31,6 +31,8 @@ struct OpenOptions {
   const ConnectorRegistry* registry = nullptr;  // defaults to the global one
   std::optional<std::string> source;            // the source when no connection is named
   int64_t batch_rows = 8192;                    // rows per converted Arrow batch
+  // Partitions read at once when the connector allows it (0: one per core).
+  size_t partition_threads = 0;
 };
 
 // One micro-batch of a stream: its records and the offset after them.
@@ -89,6 +91,7 @@ class DataSource {
   ReadRequest request_;
   Redactor redactor_;
   int64_t batch_rows_ = 8192;
+  size_t partition_threads_ = 0;
   std::unique_ptr<LakeflowConnect> connector_;
   std::optional<std::vector<std::string>> tables_;  // list_tables, asked once
   SchemaPtr table_schema_;
