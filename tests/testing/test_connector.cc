@@ -2,6 +2,7 @@
 
 #include <arrow/builder.h>
 
+#include <mutex>
 #include <set>
 
 #include "lakeflow/core/schema.h"
@@ -20,9 +21,15 @@ std::string Ts(int64_t minutes) {
   return fmt::format("2024-01-01T{:02d}:{:02d}:00Z", minutes / 60 % 24, minutes % 60);
 }
 
+std::mutex& CommitsMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
 class TestConnector : public LakeflowConnect,
                       public SupportsPartition,
-                      public SupportsPartitionedStream {
+                      public SupportsPartitionedStream,
+                      public SupportsCommit {
  public:
   static Result<std::unique_ptr<LakeflowConnect>> Make(const Options& options) {
     auto connector = std::unique_ptr<TestConnector>(new TestConnector(options));
@@ -105,6 +112,13 @@ class TestConnector : public LakeflowConnect,
                                         const Options&) override {
     if (table != "orders") return LakeflowConnect::read_table_deletes(table, start, {});
     return ReadOrders(start, true);
+  }
+
+  Status commit(std::string_view table, bool deletes, const Offset& end) override {
+    std::lock_guard lock(CommitsMutex());
+    TestConnectorCommits().push_back(std::string(table) + (deletes ? " deletes " : " ") +
+                                     (end ? end->dump() : "null"));
+    return Status::OK();
   }
 
   // SupportsPartition: only regions is partitioned.
@@ -265,6 +279,11 @@ class TestConnector : public LakeflowConnect,
 };
 
 }  // namespace
+
+std::vector<std::string>& TestConnectorCommits() {
+  static std::vector<std::string> commits;
+  return commits;
+}
 
 void RegisterTestConnector(ConnectorRegistry* registry) {
   registry->Register({"test",

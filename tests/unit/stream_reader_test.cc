@@ -161,6 +161,23 @@ TEST_F(StreamReaderTest, ACrashedBatchIsReplayedWithTheSameIdAndRows) {
   EXPECT_EQ(all, Range(1, 25));
 }
 
+TEST_F(StreamReaderTest, TheConnectorHearsOfEachCommitAfterItIsDurable) {
+  testing::TestConnectorCommits().clear();
+  RecordingSink crashing;
+  crashing.fail_on = 1;
+  ASSERT_FALSE(Run(Events(25), &crashing).ok());
+  // Batch 0 was committed, batch 1 failed in the sink: only batch 0 is told.
+  EXPECT_EQ(testing::TestConnectorCommits(),
+            (std::vector<std::string>{R"(events {"cursor":"2024-01-01T00:10:00Z","minute":10})"}));
+
+  RecordingSink good;
+  ASSERT_TRUE(Run(Events(25), &good).ok());
+  EXPECT_EQ(testing::TestConnectorCommits(),
+            (std::vector<std::string>{R"(events {"cursor":"2024-01-01T00:10:00Z","minute":10})",
+                                      R"(events {"cursor":"2024-01-01T00:20:00Z","minute":20})",
+                                      R"(events {"cursor":"2024-01-01T00:25:00Z","minute":25})"}));
+}
+
 TEST_F(StreamReaderTest, TriggerOnceRunsExactlyOneBatch) {
   RecordingSink sink;
   auto progress = Run(Events(25), &sink, Trigger{Trigger::Kind::kOnce, {}});

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lakeflow/pipeline/pipeline_runner.h"
 #include "testing/test_connector.h"
 #include "testing/test_util.h"
 
@@ -52,6 +53,25 @@ objects:
   EXPECT_EQ(orders.read_options.GetOr("page_size", ""), "2");
   EXPECT_EQ(orders.read_options.GetOr("tableName", ""), "orders");
   EXPECT_NE(orders.schema, nullptr);
+}
+
+// The pipeline tells the connector of each microbatch after the destination
+// has committed it, for both flows of a cdc_with_deletes table.
+TEST_F(TablePlanTest, APipelineRunTellsTheConnectorWhatItCommitted) {
+  const std::string yaml =
+      "connection_name: conn\ndestination: {type: sqlite, path: " + home_.path() +
+      "/out.db}\nobjects:\n  - table: {source_table: orders}\n";
+  auto spec = ParsePipelineSpec(yaml, "p.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto plans = PlanPipeline(*spec, store_, &registry_);
+  ASSERT_TRUE(plans.ok()) << plans.status().ToString();
+  lakeflow::testing::TestConnectorCommits().clear();
+  auto runs = RunPipeline(*spec, *plans, RunOptions{});
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  const auto& commits = lakeflow::testing::TestConnectorCommits();
+  ASSERT_EQ(commits.size(), 2u) << ::testing::PrintToString(commits);
+  EXPECT_TRUE(commits[0].starts_with("orders {")) << commits[0];
+  EXPECT_TRUE(commits[1].starts_with("orders deletes {")) << commits[1];
 }
 
 TEST_F(TablePlanTest, ErrorsNameTheSpecLineAndTable) {

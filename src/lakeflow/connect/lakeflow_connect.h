@@ -98,6 +98,18 @@ class SupportsPartition {
   virtual bool concurrent_partitions(std::string_view table) { return false; }
 };
 
+// Optional: a source that must hear when what it returned is safe downstream,
+// such as a database whose replication slot may then release its log. Called
+// after each microbatch of a stream is committed (checkpoint or destination),
+// in order, with the offset the microbatch ended at.
+class SupportsCommit {
+ public:
+  virtual ~SupportsCommit() = default;
+  // Every record of `table`'s flow (its delete flow when `deletes`) up to
+  // `end` is committed downstream.
+  virtual Status commit(std::string_view table, bool deletes, const Offset& end) = 0;
+};
+
 // Optional: a stream whose microbatches can be split into partitions. The
 // engine asks for the latest offset, then for the partitions between the last
 // committed offset and that one, and reads them with read_partition.

@@ -322,6 +322,13 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
       });
 }
 
+Status DataSource::Committed(const Offset& end) {
+  auto* committing = dynamic_cast<SupportsCommit*>(connector_.get());
+  if (committing == nullptr) return Status::OK();
+  Status status = committing->commit(request_.table, request_.delete_flow, end);
+  return status.ok() ? status : Decorate(status.WithContext("commit"));
+}
+
 Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
   Options table_options = request_.OptionsFor(request_.table);

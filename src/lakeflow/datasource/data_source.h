@@ -67,6 +67,10 @@ class DataSource {
   // the same records, as long as the source has them.
   Result<MicroBatchRead> ReadMicroBatch(const Offset& start);
 
+  // Tells a connector that implements SupportsCommit that the micro-batch
+  // ending at `end` is committed downstream; nothing for other connectors.
+  Status Committed(const Offset& end);
+
   // Scrubs secrets from a status and names the source and table.
   Status Decorate(const Status& status) const;
   const Redactor& redactor() const { return redactor_; }

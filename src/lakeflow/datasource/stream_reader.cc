@@ -52,6 +52,7 @@ Result<bool> StreamReader::RunOne(int64_t id, const Offset& start, MicroBatchSin
   CountingIterator counted(read.batches.get(), &progress->rows);
   LF_RETURN_IF_ERROR(sink->WriteMicroBatch(id, &counted));
   LF_RETURN_IF_ERROR(checkpoint_.WriteCommit(id));
+  LF_RETURN_IF_ERROR(source_->Committed(read.end));
   checkpoint_.Prune(id);
   progress->batches++;
   progress->last_offset = read.end;

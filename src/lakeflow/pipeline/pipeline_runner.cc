@@ -69,6 +69,7 @@ class TableRunner {
       LF_ASSIGN_OR_RETURN(MicroBatchRead read, source->ReadMicroBatch(start));
       if (OffsetsEqual(read.end, start)) return Status::OK();
       LF_RETURN_IF_ERROR(Commit(write, kind, read, flow, next_id++));
+      LF_RETURN_IF_ERROR(source->Committed(read.end));
       start = read.end;
     }
     return Status::OK();
