@@ -143,17 +143,6 @@ Result<bool> PgConnection::NextCopyData(std::string_view what, std::string_view*
   return false;
 }
 
-Status PgConnection::CopyOut(std::string_view what, const std::string& sql,
-                             const std::function<Status(std::string_view)>& sink) {
-  LF_RETURN_IF_ERROR(StartCopyOut(what, sql));
-  std::string_view data;
-  while (true) {
-    LF_ASSIGN_OR_RETURN(bool more, NextCopyData(what, &data));
-    if (!more) return Status::OK();
-    LF_RETURN_IF_ERROR(sink(data));
-  }
-}
-
 std::string QuoteIdentifier(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {

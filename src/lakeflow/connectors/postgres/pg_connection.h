@@ -9,7 +9,6 @@
 
 #include <libpq-fe.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,12 +55,6 @@ class PgConnection {
   // fails is an error naming `what`.
   Result<PgResult> Query(std::string_view what, const std::string& sql,
                          const std::vector<std::string>& params = {});
-
-  // Runs `sql`, a COPY ... TO STDOUT, handing each CopyData message to `sink`
-  // until the copy ends or `sink` fails (which abandons the connection's copy:
-  // the connection is not usable afterwards).
-  Status CopyOut(std::string_view what, const std::string& sql,
-                 const std::function<Status(std::string_view)>& sink);
 
   // Starts a COPY ... TO STDOUT and returns; CopyData then comes from
   // NextCopyData until it returns false (the copy ended cleanly).

@@ -5,8 +5,9 @@
 #include <fmt/format.h>
 
 #include <bit>
-#include <cstring>
 #include <limits>
+
+#include "lakeflow/connectors/postgres/pg_wire.h"
 
 namespace lakeflow::postgres {
 namespace {
@@ -16,19 +17,6 @@ constexpr size_t kHeaderFixed = 11 + 4 + 4;  // signature, flags, extension leng
 // PostgreSQL's epoch is 2000-01-01; Arrow's is 1970-01-01.
 constexpr int32_t kPgEpochDays = 10957;
 constexpr int64_t kPgEpochMicros = 946'684'800'000'000;
-
-template <typename T>
-T LoadBigEndian(const char* p) {
-  T value;
-  std::memcpy(&value, p, sizeof(T));
-  if constexpr (sizeof(T) == 2)
-    return static_cast<T>(__builtin_bswap16(static_cast<uint16_t>(value)));
-  if constexpr (sizeof(T) == 4)
-    return static_cast<T>(__builtin_bswap32(static_cast<uint32_t>(value)));
-  if constexpr (sizeof(T) == 8)
-    return static_cast<T>(__builtin_bswap64(static_cast<uint64_t>(value)));
-  return value;
-}
 
 Status WrongSize(std::string_view type, size_t size) {
   return Status::Conversion("a {} value of {} bytes", type, size);

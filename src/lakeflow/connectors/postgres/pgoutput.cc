@@ -1,6 +1,6 @@
 #include "lakeflow/connectors/postgres/pgoutput.h"
 
-#include <cstring>
+#include "lakeflow/connectors/postgres/pg_wire.h"
 
 namespace lakeflow::postgres::pgoutput {
 namespace {
@@ -14,15 +14,9 @@ class Reader {
   template <typename T>
   T Int() {
     if (!Need(sizeof(T))) return 0;
-    T value;
-    std::memcpy(&value, data_.data() + at_, sizeof(T));
+    T value = LoadBigEndian<T>(data_.data() + at_);
     at_ += sizeof(T);
-    if constexpr (sizeof(T) == 1) return value;
-    if constexpr (sizeof(T) == 2)
-      return static_cast<T>(__builtin_bswap16(static_cast<uint16_t>(value)));
-    if constexpr (sizeof(T) == 4)
-      return static_cast<T>(__builtin_bswap32(static_cast<uint32_t>(value)));
-    return static_cast<T>(__builtin_bswap64(static_cast<uint64_t>(value)));
+    return value;
   }
   char Byte() { return static_cast<char>(Int<uint8_t>()); }
 
