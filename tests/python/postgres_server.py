@@ -30,7 +30,7 @@ def bin_dir():
 
 
 class PostgresServer:
-    def __init__(self, port):
+    def __init__(self, port, wal_level="logical"):
         self.port = port
         self.bin = bin_dir()
         self.dir = tempfile.mkdtemp(prefix="lakeflow-pg-")
@@ -51,9 +51,9 @@ class PostgresServer:
             f.write("host replication all 127.0.0.1/32 scram-sha-256\n")
         command = [os.path.join(self.bin, "postgres"), "-D", self.data, "-p", str(port),
                    "-k", self.dir, "-c", "listen_addresses=127.0.0.1",
-                   "-c", "wal_level=logical", "-c", "max_replication_slots=32",
+                   "-c", f"wal_level={wal_level}", "-c", "max_replication_slots=32",
                    "-c", "max_wal_senders=32", "-c", "fsync=off",
-                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+                   "-c", "full_page_writes=off"]
         self.proc = subprocess.Popen(self._as_postgres(command), stdout=open(self.log, "w"),
                                      stderr=subprocess.STDOUT)
         self._wait_ready()

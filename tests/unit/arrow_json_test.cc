@@ -117,6 +117,9 @@ TEST(ArrowJson, Dates) {
   EXPECT_EQ(ValueAt(*a, 3), R"("2000-02-29")");
   EXPECT_EQ(ValueAt(*a, 4), R"("0001-01-01")");
   EXPECT_EQ(FormatDate(19782), "2024-02-29");
+  // Before year 1, ISO 8601's expanded years: 1 BC is year 0, 44 BC year -43.
+  EXPECT_EQ(FormatDate(-719528), "0000-01-01");
+  EXPECT_EQ(FormatDate(-735160), "-0043-03-15");
 }
 
 TEST(ArrowJson, Base64OfRfc4648Vectors) {

@@ -76,6 +76,8 @@ std::string FormatDate(int32_t days) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
+  // ISO 8601's expanded years: at least four digits after the sign.
+  if (y < 0) return fmt::format("-{:04d}-{:02d}-{:02d}", -y, m, d);
   return fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
 }
 

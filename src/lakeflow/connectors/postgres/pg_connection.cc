@@ -38,6 +38,13 @@ std::string ConnectHint(std::string_view message, bool replication) {
   return "";
 }
 
+// Every session shows values the same way, so that a value's text is the
+// same in a ::text cast read by COPY and in a change streamed by pgoutput
+// (which formats with the walsender session's settings).
+constexpr const char* kSessionSettings =
+    "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3 "
+    "-c bytea_output=hex";
+
 }  // namespace
 
 std::string PgConnectionOptions::Describe() const {
@@ -61,9 +68,15 @@ Result<PgConnectionOptions> ConnectionOptionsFrom(const Options& options) {
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnectionOptions& options,
                                                             bool replication) {
-  std::vector<const char*> keys = {
-      "host",           "port", "dbname", "user", "sslmode", "client_encoding", "application_name",
-      "connect_timeout"};
+  std::vector<const char*> keys = {"host",
+                                   "port",
+                                   "dbname",
+                                   "user",
+                                   "sslmode",
+                                   "client_encoding",
+                                   "application_name",
+                                   "connect_timeout",
+                                   "options"};
   std::vector<const char*> values = {options.host.c_str(),
                                      options.port.c_str(),
                                      options.database.c_str(),
@@ -71,7 +84,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnectionOp
                                      options.sslmode.c_str(),
                                      "UTF8",
                                      "lakeflow",
-                                     "10"};
+                                     "10",
+                                     kSessionSettings};
   if (!options.password.empty()) {
     keys.push_back("password");
     values.push_back(options.password.c_str());
@@ -118,10 +132,17 @@ Result<PgResult> PgConnection::Query(std::string_view what, const std::string& s
   return result;
 }
 
-Status PgConnection::StartCopyOut(std::string_view what, const std::string& sql) {
+Result<PgResult> PgConnection::Exec(std::string_view what, const std::string& sql,
+                                    ExecStatusType expected) {
   PgResult result(PQexec(conn_, sql.c_str()));
-  if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) return ErrorOf(what, result.get());
-  return Status::OK();
+  ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  bool ok = status == expected || (expected == PGRES_COMMAND_OK && status == PGRES_TUPLES_OK);
+  if (!ok) return ErrorOf(what, result.get());
+  return result;
+}
+
+Status PgConnection::StartCopyOut(std::string_view what, const std::string& sql) {
+  return Exec(what, sql, PGRES_COPY_OUT).status();
 }
 
 Result<bool> PgConnection::NextCopyData(std::string_view what, std::string_view* data) {

@@ -56,10 +56,20 @@ class PgConnection {
   Result<PgResult> Query(std::string_view what, const std::string& sql,
                          const std::vector<std::string>& params = {});
 
+  // Runs `sql` without parameters through the simple query protocol, which
+  // replication commands need; a result other than `expected` (or plain
+  // success when unset) is an error naming `what`.
+  Result<PgResult> Exec(std::string_view what, const std::string& sql,
+                        ExecStatusType expected = PGRES_COMMAND_OK);
+
   // Starts a COPY ... TO STDOUT and returns; CopyData then comes from
   // NextCopyData until it returns false (the copy ended cleanly).
   Status StartCopyOut(std::string_view what, const std::string& sql);
   Result<bool> NextCopyData(std::string_view what, std::string_view* data);
+
+  // The error of `result` (or of the connection, when null) as one line
+  // naming `what`.
+  Status ErrorOf(std::string_view what, const PGresult* result = nullptr) const;
 
   PGconn* get() const { return conn_; }
   const PgConnectionOptions& options() const { return options_; }
@@ -67,8 +77,6 @@ class PgConnection {
  private:
   PgConnection(PGconn* conn, PgConnectionOptions options)
       : conn_(conn), options_(std::move(options)) {}
-
-  Status ErrorOf(std::string_view what, const PGresult* result) const;
 
   PGconn* conn_;
   PgConnectionOptions options_;

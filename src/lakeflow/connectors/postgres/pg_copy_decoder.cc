@@ -222,7 +222,11 @@ class TimestampDecoder final : public ColumnDecoder {
         micros == std::numeric_limits<int64_t>::min())
       return Status::Conversion("the timestamp '{}infinity' has no value in Spark",
                                 micros < 0 ? "-" : "");
-    return FromArrow(builder_->Append(micros + kPgEpochMicros));
+    int64_t since_1970;
+    // PostgreSQL's range ends in 294276 AD, past int64 microseconds since 1970.
+    if (__builtin_add_overflow(micros, kPgEpochMicros, &since_1970))
+      return Status::Conversion("a timestamp in the year 294247 or later has no value in Spark");
+    return FromArrow(builder_->Append(since_1970));
   }
 
  private:

@@ -115,10 +115,15 @@ FieldPtr FieldFor(const PgColumn& column) {
   return arrow::field(column.name, ArrowTypeOf(column.kind, column), !column.not_null);
 }
 
+// Values without a native decoding are read as their type's output text: the
+// text pgoutput streams for them too, so a snapshot and a change agree. A
+// plain ::text cast is not always that (inet's shows the netmask), while an
+// array's cast to text always goes through its elements' output functions.
 std::string SelectExpression(const PgColumn& column) {
   std::string quoted = QuoteIdentifier(column.name);
   if (!column.cast_to_text) return quoted;
-  return quoted + (column.kind == PgKind::kArray ? "::text[]" : "::text");
+  if (column.kind == PgKind::kArray) return quoted + "::text::text[]";
+  return "(ARRAY[" + quoted + "]::text::text[])[1]";
 }
 
 }  // namespace lakeflow::postgres

@@ -13,8 +13,8 @@
 //
 // Everything else (numeric without a precision or above 38 digits, time,
 // timetz, interval, inet, money, xml, ranges, geometric types, ...) is
-// selected as ::text and lands as STRING holding the type's text cast (for inet
-// that shows the netmask: '10.0.0.1/32').
+// selected as text and lands as STRING holding the type's output text, as
+// psql shows it and as logical replication streams it.
 // Domains take their base type.
 #pragma once
 
@@ -60,7 +60,7 @@ struct PgColumn {
   bool not_null = false;
   PgKind kind = PgKind::kText;
   PgKind element = PgKind::kText;  // arrays
-  bool cast_to_text = false;       // selected as ::text (or ::text[])
+  bool cast_to_text = false;       // selected as its output text (or text[])
   int32_t precision = 0;           // numeric
   int32_t scale = 0;
 };
