@@ -238,6 +238,13 @@ def test_an_added_column_lands_and_stops_a_read_that_meets_it(lakeflow, pg, tmp_
     query = "SELECT id, owner, balance, note FROM accounts ORDER BY id"
     assert landed_rows(db, query) == source_rows(pg, query)
 
+    # Dropped between runs: changes logged before the drop still name it, and it is ignored.
+    sql(*pg, "UPDATE accounts SET note = 'soon gone', owner = 'o' WHERE id = 4",
+        "ALTER TABLE accounts DROP COLUMN note")
+    lakeflow.run("pipeline", "run", str(spec), timeout=300)
+    query = "SELECT id, owner, balance FROM accounts ORDER BY id"
+    assert landed_rows(db, query) == source_rows(pg, query)
+
     # Added while a stream runs: the read that meets it stops with one line; a new one goes on.
     checkpoint = tmp_path / "checkpoint"
     stream = [str(BINARY), "stream", "--connection", name, "-o", "tableName=public.accounts",
@@ -285,6 +292,23 @@ def test_unchanged_toasted_values_need_replica_identity_full(lakeflow, pg, tmp_p
     sql(*pg, "UPDATE docs SET n = 3")
     lakeflow.run("pipeline", "run", str(spec), timeout=300)
     assert landed_rows(db, "SELECT id, length(body), n FROM docs") == [(1, len(big), 3)]
+
+
+def test_an_update_that_keeps_the_key_deletes_nothing(lakeflow, pg, tmp_path):
+    # Keyless under REPLICA IDENTITY FULL: every column is the key, and an update leaving a
+    # TOASTed value unchanged sends it as 'unchanged' in the new row, the value in the old.
+    big = "y" * 100000
+    sql(*pg, "CREATE TABLE blobs (n int, body text)", "ALTER TABLE blobs REPLICA IDENTITY FULL",
+        "ALTER TABLE blobs ALTER COLUMN body SET STORAGE EXTERNAL",
+        f"INSERT INTO blobs VALUES (1, '{big}'), (2, 'small')",
+        f"CREATE PUBLICATION {PUBLICATION} FOR TABLE blobs")
+    name = capture(lakeflow, pg)
+    spec, db = pipeline(tmp_path, name, "blobs")
+    lakeflow.run("pipeline", "run", str(spec), timeout=300)
+    sql(*pg, "UPDATE blobs SET n = n", "UPDATE blobs SET n = 3 WHERE n = 2")
+    lakeflow.run("pipeline", "run", str(spec), timeout=300)
+    query = "SELECT n, length(body) FROM blobs ORDER BY n"
+    assert landed_rows(db, query) == source_rows(pg, query) == [(1, len(big)), (3, 5)]
 
 
 def test_setup_errors_say_what_to_change(lakeflow, pg):

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "lakeflow/connectors/postgres/pg_text_decoder.h"
@@ -14,10 +15,10 @@ using Clock = std::chrono::steady_clock;
 
 // How long a quiet stream waits before asking the server where it is.
 constexpr int kPollMillis = 100;
-// A server that has sent nothing new for this long, while its position
-// stays short of the end, has decoded everything it can: the end lies
-// inside a record not yet flushed whole, which no commit before the end is.
-constexpr auto kStalled = std::chrono::seconds(5);
+// A server whose position has stayed short of the end this long, however
+// often asked, fails the read: ending it there could skip a commit still to
+// come before the end, and nothing of a failed read is committed.
+constexpr auto kStalled = std::chrono::seconds(60);
 
 class ChangeReaderImpl final : public ChangeReader {
  public:
@@ -46,7 +47,9 @@ class ChangeReaderImpl final : public ChangeReader {
  private:
   // Takes one message from the stream.
   Status Step() {
-    LF_ASSIGN_OR_RETURN(auto message, session_->Next(kPollMillis));
+    auto next = session_->Next(kPollMillis);
+    if (!next.ok()) return Where(next.status());
+    const auto& message = *next;
     if (!message) return Quiet();
     if (message->kind == StreamMessage::Kind::kKeepalive) return Keepalive(*message);
     last_heard_ = Clock::now();
@@ -59,8 +62,13 @@ class ChangeReaderImpl final : public ChangeReader {
 
   // Nothing arrived for a while: ask the server how far it has decoded.
   Status Quiet() {
-    if (!in_transaction_ && stalled_at_ && Clock::now() - last_heard_ > kStalled) return Finish();
-    return session_->SendStatus(received_, /*request_reply=*/true);
+    if (stalled_at_ && Clock::now() - last_heard_ > kStalled)
+      return Where(Status::SourceError(
+          "the server has sent nothing past {} for {} s while this read waits for {}; run again",
+          FormatLsn(*stalled_at_),
+          std::chrono::duration_cast<std::chrono::seconds>(kStalled).count(), FormatLsn(end_)));
+    Status status = session_->SendStatus(received_, /*request_reply=*/true);
+    return status.ok() ? status : Where(status);
   }
 
   // A keepalive says how far the server has sent. Each is answered: the
@@ -73,7 +81,8 @@ class ChangeReaderImpl final : public ChangeReader {
       last_heard_ = Clock::now();
     }
     received_ = std::max(received_, message.wal_end);
-    return session_->SendStatus(received_, /*request_reply=*/false);
+    Status status = session_->SendStatus(received_, /*request_reply=*/false);
+    return status.ok() ? status : Where(status);
   }
 
   Status Handle(const pgoutput::Begin& begin) {
@@ -89,20 +98,31 @@ class ChangeReaderImpl final : public ChangeReader {
   Status Handle(const pgoutput::Other&) { return Status::OK(); }
 
   // The relation's columns, mapped by name onto the read's. A column the
-  // read does not know was added after its schema was taken.
+  // read does not know was added after its schema was taken, or has been
+  // dropped since the change was logged.
   Status Handle(const pgoutput::Relation& relation) {
     if (relation.id != table_.oid) return Status::OK();
     mapping_.assign(relation.columns.size(), -1);
+    key_positions_.clear();
     for (size_t r = 0; r < relation.columns.size(); ++r) {
+      const std::string& name = relation.columns[r].name;
       for (size_t i = 0; i < table_.columns.size(); ++i) {
-        if (table_.columns[i].name == relation.columns[r].name) mapping_[r] = static_cast<int>(i);
+        if (table_.columns[i].name == name) mapping_[r] = static_cast<int>(i);
       }
-      if (mapping_[r] < 0)
+      if (mapping_[r] < 0 && IsLive(name))
         return Where(Status::SourceError(
             "column '{}' was added after this read's schema was taken; run again to pick it up",
-            relation.columns[r].name));
+            name));
+      for (int k : key_columns_) {
+        if (mapping_[r] == k) key_positions_.push_back(r);
+      }
     }
     return Status::OK();
+  }
+
+  bool IsLive(const std::string& column) const {
+    const auto& live = table_.live_columns;
+    return std::find(live.begin(), live.end(), column) != live.end();
   }
 
   Status Handle(const pgoutput::Truncate& truncate) {
@@ -124,10 +144,10 @@ class ChangeReaderImpl final : public ChangeReader {
     if (update.relation != table_.oid) return Status::OK();
     if (flow_ == ChangeFlow::kUpserts)
       return AppendTuple(update.row, update.old_kind == 'O' ? &update.old_row : nullptr);
-    // A key that changed deletes the old row; PostgreSQL sends the old key
-    // ('K') only then, and the old row ('O') always under REPLICA IDENTITY FULL.
-    if (update.old_kind == 'K' || (update.old_kind == 'O' && KeyChanged(update)))
-      return AppendTuple(update.old_row, nullptr);
+    // A key that changed deletes the old row. PostgreSQL sends the old key
+    // ('K') when the key changed or is stored out of line, and the old row
+    // ('O') always under REPLICA IDENTITY FULL: compare to know.
+    if (update.old_kind != 0 && KeyChanged(update)) return AppendTuple(update.old_row, nullptr);
     return Status::OK();
   }
 
@@ -136,14 +156,15 @@ class ChangeReaderImpl final : public ChangeReader {
     return AppendTuple(del.old_row, nullptr);
   }
 
+  // An unchanged TOASTed value in the new row is the old one.
   bool KeyChanged(const pgoutput::Update& update) const {
-    for (size_t r = 0; r < mapping_.size() && r < update.row.size(); ++r) {
-      bool key = false;
-      for (int k : key_columns_) key = key || mapping_[r] == k;
-      if (!key || r >= update.old_row.size()) continue;
-      const auto& a = update.old_row[r];
-      const auto& b = update.row[r];
-      if (a.kind != b.kind || a.data != b.data) return true;
+    using Kind = pgoutput::Value::Kind;
+    for (size_t r : key_positions_) {
+      if (r >= update.row.size() || r >= update.old_row.size()) return true;
+      const auto& before = update.old_row[r];
+      const auto& after = update.row[r];
+      if (after.kind == Kind::kUnchangedToast) continue;
+      if (before.kind != after.kind || before.data != after.data) return true;
     }
     return false;
   }
@@ -159,11 +180,12 @@ class ChangeReaderImpl final : public ChangeReader {
       if (value->kind == pgoutput::Value::Kind::kUnchangedToast && old != nullptr &&
           r < old->size())
         value = &(*old)[r];
+      if (mapping_[r] < 0) continue;  // a column dropped since
       if (value->kind == pgoutput::Value::Kind::kUnchangedToast)
         return Where(Status::SourceError(
             "column '{}' holds a large (TOASTed) value the update left unchanged, which "
             "PostgreSQL does not send; ALTER TABLE {} REPLICA IDENTITY FULL makes it send the "
-            "old row",
+            "old row, then run a full refresh of the table",
             table_.columns[mapping_[r]].name, table_.display));
       if (value->kind == pgoutput::Value::Kind::kBinary)
         return Where(Status::SourceError("a value came in binary form"));
@@ -195,7 +217,8 @@ class ChangeReaderImpl final : public ChangeReader {
   std::unique_ptr<PgTextDecoder> decoder_;
   std::vector<std::optional<std::string_view>> values_;  // the row being appended
   std::vector<int> key_columns_;                         // among table_.columns
-  std::vector<int> mapping_;                             // relation column -> table_.columns index
+  std::vector<int> mapping_;           // relation column -> table_.columns index, -1 if dropped
+  std::vector<size_t> key_positions_;  // relation columns of the key
   std::string sequence_;
   bool done_ = false;
   bool in_transaction_ = false;

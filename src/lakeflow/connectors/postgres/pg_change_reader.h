@@ -42,6 +42,10 @@ struct ChangeTable {
   std::vector<PgColumn> columns;  // the table's columns; the batches add _pg_lsn
   std::vector<std::string> key;   // columns identifying a row
   SchemaPtr schema;               // the batches' schema: columns, then _pg_lsn
+  // The table's columns in the catalog as the read starts. A column the
+  // stream names that `columns` lacks was added (the read stops) if it is
+  // here, and dropped since (its values are ignored) if not.
+  std::vector<std::string> live_columns;
 };
 
 class ChangeReader {

@@ -7,6 +7,7 @@
 #include <bit>
 #include <limits>
 
+#include "lakeflow/connectors/postgres/pg_batch_builders.h"
 #include "lakeflow/connectors/postgres/pg_wire.h"
 
 namespace lakeflow::postgres {
@@ -20,10 +21,6 @@ constexpr int64_t kPgEpochMicros = 946'684'800'000'000;
 
 Status WrongSize(std::string_view type, size_t size) {
   return Status::Conversion("a {} value of {} bytes", type, size);
-}
-
-Status FromArrow(const arrow::Status& status) {
-  return status.ok() ? Status::OK() : Status::Internal("arrow: {}", status.ToString());
 }
 
 // Appends one column's values from their binary send format.
@@ -322,14 +319,9 @@ class PgCopyDecoderImpl final : public PgCopyDecoder {
   Status Init() {
     if (schema_->num_fields() != static_cast<int>(columns_.size()))
       return Status::Internal("postgres: the schema of '{}' does not match its columns", table_);
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      std::unique_ptr<arrow::ArrayBuilder> builder;
-      auto made = arrow::MakeBuilder(arrow::default_memory_pool(),
-                                     schema_->field(static_cast<int>(i))->type(), &builder);
-      if (!made.ok()) return FromArrow(made);
-      decoders_.push_back(MakeDecoder(columns_[i].kind, columns_[i], builder.get()));
-      builders_.push_back(std::move(builder));
-    }
+    LF_ASSIGN_OR_RETURN(builders_, BatchBuilders::Make(schema_));
+    for (size_t i = 0; i < columns_.size(); ++i)
+      decoders_.push_back(MakeDecoder(columns_[i].kind, columns_[i], builders_.column(i)));
     return Status::OK();
   }
 
@@ -349,13 +341,7 @@ class PgCopyDecoderImpl final : public PgCopyDecoder {
   bool finished() const override { return finished_; }
 
   Result<std::shared_ptr<arrow::RecordBatch>> Flush() override {
-    arrow::ArrayVector arrays;
-    for (int i = 0; i < schema_->num_fields(); ++i) {
-      std::shared_ptr<arrow::Array> array;
-      LF_RETURN_IF_ERROR(FromArrow(builders_[i]->Finish(&array)));
-      arrays.push_back(WithFieldType(std::move(array), schema_->field(i)->type()));
-    }
-    auto batch = arrow::RecordBatch::Make(schema_, rows_, std::move(arrays));
+    LF_ASSIGN_OR_RETURN(auto batch, builders_.Finish(rows_));
     rows_ = 0;
     return batch;
   }
@@ -427,7 +413,7 @@ class PgCopyDecoderImpl final : public PgCopyDecoder {
   std::string table_;
   std::vector<PgColumn> columns_;
   SchemaPtr schema_;
-  std::vector<std::unique_ptr<arrow::ArrayBuilder>> builders_;
+  BatchBuilders builders_;
   std::vector<std::unique_ptr<ColumnDecoder>> decoders_;
   std::string pending_;  // the start of a row cut by a message boundary
   bool header_read_ = false;

@@ -86,15 +86,24 @@ Result<ReplicationSession::CreatedSlot> ReplicationSession::CreateSlot(const std
 
 Status ReplicationSession::StartStreaming(const std::string& slot, Lsn start,
                                           const std::string& publication) {
-  const std::string what = "streaming replication slot " + slot;
-  // publication_names is a string literal holding a list of identifiers.
-  char* literal = PQescapeLiteral(conn_->get(), QuoteIdentifier(publication).c_str(),
-                                  QuoteIdentifier(publication).size());
-  if (literal == nullptr) return Status::Invalid("postgres: bad publication name");
-  std::string sql = "START_REPLICATION SLOT " + QuoteIdentifier(slot) + " LOGICAL " +
-                    FormatLsn(start) + " (proto_version '1', publication_names " + literal + ")";
-  PQfreemem(literal);
-  return conn_->Exec(what, sql, PGRES_COPY_BOTH).status();
+  // publication_names is a string literal holding a list of identifiers; the
+  // replication grammar has no E'' escapes, so a backslash cannot be written.
+  if (publication.find('\\') != std::string::npos)
+    return Status::Invalid(
+        "postgres: option 'publication': a name with a backslash is not supported");
+  std::string names = "'";
+  for (char c : QuoteIdentifier(publication)) {
+    if (c == '\'') names += '\'';
+    names += c;
+  }
+  names += "'";
+  const std::string sql = "START_REPLICATION SLOT " + QuoteIdentifier(slot) + " LOGICAL " +
+                          FormatLsn(start) + " (proto_version '1', publication_names " + names +
+                          ")";
+  // The walsender of the slot's last reader may still be exiting.
+  return RetryWhileInUse([&]() {
+    return conn_->Exec("streaming replication slot " + slot, sql, PGRES_COPY_BOTH).status();
+  });
 }
 
 Result<std::optional<StreamMessage>> ReplicationSession::Next(int timeout_ms) {
@@ -155,10 +164,11 @@ Status ReplicationSession::SendStatus(Lsn received, bool request_reply) {
 }
 
 std::string SlotName(std::string_view prefix, std::string_view table) {
+  const std::string whole = std::string(prefix) + "_" + std::string(table);
   uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across builds and machines
-  for (char c : table) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  for (char c : whole) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   std::string name;
-  for (char c : std::string(prefix) + "_" + std::string(table)) {
+  for (char c : whole) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     name.push_back(ok ? c : '_');

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <limits>
 
+#include "lakeflow/connectors/postgres/pg_batch_builders.h"
 #include "lakeflow/core/conversion_error.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/core/value_text.h"
@@ -16,10 +17,6 @@ namespace lakeflow::postgres {
 namespace {
 
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
-
-Status FromArrow(const arrow::Status& status) {
-  return status.ok() ? Status::OK() : Status::Internal("arrow: {}", status.ToString());
-}
 
 bool IsDigit(char c) {
   return c >= '0' && c <= '9';
@@ -473,12 +470,11 @@ class PgTextDecoderImpl final : public PgTextDecoder {
       if (!type->Equals(*FieldFor(columns_[i])->type()))
         return Status::Internal("postgres: the schema of '{}' does not match column '{}'", table_,
                                 columns_[i].name);
-      std::unique_ptr<arrow::ArrayBuilder> builder;
-      LF_RETURN_IF_ERROR(
-          FromArrow(arrow::MakeBuilder(arrow::default_memory_pool(), type, &builder)));
+    }
+    LF_ASSIGN_OR_RETURN(builders_, BatchBuilders::Make(schema_));
+    for (size_t i = 0; i < columns_.size(); ++i) {
       decoders_.push_back(
-          MakeDecoder(columns_[i].kind, columns_[i], columns_[i].declared, builder.get()));
-      builders_.push_back(std::move(builder));
+          MakeDecoder(columns_[i].kind, columns_[i], columns_[i].declared, builders_.column(i)));
     }
     return Status::OK();
   }
@@ -498,13 +494,7 @@ class PgTextDecoderImpl final : public PgTextDecoder {
   int64_t num_rows() const override { return rows_; }
 
   Result<std::shared_ptr<arrow::RecordBatch>> Flush() override {
-    arrow::ArrayVector arrays;
-    for (int i = 0; i < schema_->num_fields(); ++i) {
-      std::shared_ptr<arrow::Array> array;
-      LF_RETURN_IF_ERROR(FromArrow(builders_[i]->Finish(&array)));
-      arrays.push_back(WithFieldType(std::move(array), schema_->field(i)->type()));
-    }
-    auto batch = arrow::RecordBatch::Make(schema_, rows_, std::move(arrays));
+    LF_ASSIGN_OR_RETURN(auto batch, builders_.Finish(rows_));
     rows_ = 0;
     return batch;
   }
@@ -520,7 +510,7 @@ class PgTextDecoderImpl final : public PgTextDecoder {
   std::string table_;
   std::vector<PgColumn> columns_;
   SchemaPtr schema_;
-  std::vector<std::unique_ptr<arrow::ArrayBuilder>> builders_;
+  BatchBuilders builders_;
   std::vector<std::unique_ptr<ColumnDecoder>> decoders_;
   int64_t rows_ = 0;
 };

@@ -53,10 +53,14 @@ RecordStream CopyStream(std::shared_ptr<CopyRead> read) {
   });
 }
 
-// Whether a table's changes can be captured: it is published, and its rows
-// have an identity PostgreSQL logs with each change.
+// Whether a table's changes can be captured: it is published, and PostgreSQL
+// logs its rows' key with each change (the primary key, under the default
+// replica identity) or the whole old row (REPLICA IDENTITY FULL). An identity
+// through another index logs other columns than the key, and none logs none.
 bool Capturable(const PgTable& table, bool publishing) {
-  return publishing && (!table.primary_key.empty() || table.replica_identity == 'f');
+  if (!publishing) return false;
+  if (table.replica_identity == 'f') return true;
+  return table.replica_identity == 'd' && !table.primary_key.empty();
 }
 
 // The columns identifying a row: the primary key, else every column.
@@ -214,7 +218,7 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
       LF_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(connection_));
       std::string sequence;
       if (Captured(*t)) {
-        LF_ASSIGN_OR_RETURN(sequence, SnapshotSequence(*conn, ""));
+        LF_ASSIGN_OR_RETURN(sequence, SequencedSnapshot(*conn, t->name.Display()));
       }
       LF_ASSIGN_OR_RETURN(RecordStream records, Copy(*t, "", std::move(conn), sequence));
       return ReadResult{std::move(records), Offset()};
@@ -317,7 +321,7 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
       if (partition.contains("sequence")) {
         sequence = partition["sequence"].get<std::string>();
       } else {
-        LF_ASSIGN_OR_RETURN(sequence, SnapshotSequence(*conn, what));
+        LF_ASSIGN_OR_RETURN(sequence, SequencedSnapshot(*conn, t->name.Display()));
       }
       if (!IsSequenceText(sequence))
         return Status::Invalid("postgres: partition of {}: bad sequence", t->name.Display());
@@ -368,8 +372,9 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
           wal_level);
     LF_ASSIGN_OR_RETURN(PgResult publication,
                         catalog_->Query(what,
-                                        "SELECT pubinsert AND pubupdate AND pubdelete FROM "
-                                        "pg_catalog.pg_publication WHERE pubname = $1",
+                                        "SELECT pubinsert AND pubupdate AND pubdelete AND "
+                                        "pubtruncate FROM pg_catalog.pg_publication "
+                                        "WHERE pubname = $1",
                                         {publication_}));
     if (PQntuples(publication.get()) == 0)
       return Status::SourceError(
@@ -378,7 +383,8 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
           publication_, QuoteIdentifier(publication_), table.name.Sql());
     if (std::string_view(PQgetvalue(publication.get(), 0, 0)) != "t")
       return Status::SourceError(
-          "postgres: publication '{}' does not publish inserts, updates and deletes: ALTER "
+          "postgres: publication '{}' does not publish inserts, updates, deletes and truncates: "
+          "ALTER "
           "PUBLICATION {} SET (publish = 'insert, update, delete, truncate')",
           publication_, QuoteIdentifier(publication_));
     LF_ASSIGN_OR_RETURN(PgResult published,
@@ -394,15 +400,24 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
     return Status::OK();
   }
 
-  // The sequence of rows read in `conn`'s transaction (or, outside one, as
-  // of now): the log's current position, after every commit they show.
+  // The sequence of rows read in `conn`'s transaction, whose snapshot is
+  // taken: the log's insert position, after every commit the snapshot shows.
   Result<std::string> SnapshotSequence(PgConnection& conn, std::string_view what) {
     LF_ASSIGN_OR_RETURN(PgResult result,
                         conn.Query(what.empty() ? "reading the WAL position" : what,
-                                   "SELECT pg_catalog.pg_current_wal_lsn()::text"));
+                                   "SELECT pg_catalog.pg_current_wal_insert_lsn()::text"));
     auto lsn = ParseLsn(PQgetvalue(result.get(), 0, 0));
     if (!lsn) return Status::SourceError("postgres: the server sent a malformed LSN");
     return SequenceText(*lsn, 0);
+  }
+
+  // Opens a snapshot on `conn` for a batch read of a captured table, and
+  // returns the sequence its rows carry.
+  Result<std::string> SequencedSnapshot(PgConnection& conn, const std::string& table) {
+    const std::string what = "reading table " + table;
+    LF_RETURN_IF_ERROR(
+        conn.Query(what, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status());
+    return SnapshotSequence(conn, what);
   }
 
   // A stream's first read: a new slot, and the table as of the snapshot the
@@ -453,6 +468,11 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
     change.columns = table.columns;
     change.key = RowKey(table);
     change.schema = SchemaOf(table, true);
+    {
+      std::lock_guard lock(mu_);
+      LF_ASSIGN_OR_RETURN(PgTable live, DescribeTable(*catalog_, table.name));
+      for (const auto& column : live.columns) change.live_columns.push_back(column.name);
+    }
     LF_ASSIGN_OR_RETURN(auto reader,
                         ChangeReader::Make(std::move(session), std::move(change), flow, end));
     LF_ASSIGN_OR_RETURN(auto first, reader->Next(kBatchRows));
