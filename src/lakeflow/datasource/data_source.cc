@@ -267,19 +267,10 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
   std::string table = request_.table;
 
   auto* partitioned = dynamic_cast<SupportsPartition*>(connector_.get());
-  if (partitioned && partitioned->supports_partitions(table)) {
-    auto partitions = partitioned->get_partitions(table, table_options);
-    if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_partitions"));
-    auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
-    auto open_part = [this, partitioned, list, schema, table,
-                      table_options](size_t index) -> Result<std::unique_ptr<BatchIterator>> {
-      const Json& partition = (*list)[index];
-      auto records = partitioned->read_partition(table, partition, table_options);
-      if (!records.ok())
-        return Decorate(records.status().WithContext("read_partition " + partition.dump()));
-      return MakeDecoratingIterator(
-          MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
-    };
+  LF_ASSIGN_OR_RETURN(auto partitions, Partitions());
+  if (partitions) {
+    auto list = std::make_shared<std::vector<Json>>(std::move(*partitions));
+    auto open_part = [this, list](size_t index) { return ReadPartition((*list)[index]); };
     if (list->size() > 1 && partitioned->concurrent_partitions(table)) {
       size_t threads = partition_threads_ > 0 ? partition_threads_
                                               : std::max(1u, std::thread::hardware_concurrency());
@@ -320,6 +311,31 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
         return MakeDecoratingIterator(
             MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
       });
+}
+
+Result<std::optional<std::vector<Json>>> DataSource::Partitions() {
+  if (request_.kind != ReadRequest::Kind::kTable || request_.delete_flow)
+    return std::optional<std::vector<Json>>();
+  LF_RETURN_IF_ERROR(Schema().status());  // the table exists
+  auto* partitioned = dynamic_cast<SupportsPartition*>(connector_.get());
+  if (!partitioned || !partitioned->supports_partitions(request_.table))
+    return std::optional<std::vector<Json>>();
+  auto partitions =
+      partitioned->get_partitions(request_.table, request_.OptionsFor(request_.table));
+  if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_partitions"));
+  return std::optional<std::vector<Json>>(std::move(partitions).value());
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadPartition(const Json& partition) {
+  auto* partitioned = dynamic_cast<SupportsPartition*>(connector_.get());
+  if (!partitioned) return Decorate(Status::Invalid("the source does not read partitions"));
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
+  const std::string& table = request_.table;
+  auto records = partitioned->read_partition(table, partition, request_.OptionsFor(table));
+  if (!records.ok())
+    return Decorate(records.status().WithContext("read_partition " + partition.dump()));
+  return MakeDecoratingIterator(
+      MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
 }
 
 Status DataSource::Committed(const Offset& end) {

@@ -61,6 +61,12 @@ class DataSource {
   // when the connector supports partitions.
   Result<std::unique_ptr<BatchIterator>> ReadAll();
 
+  // A batch read split for readers elsewhere (Spark's executors): the
+  // table's partitions, or nullopt when the connector does not split it (then
+  // ReadAll reads it whole). ReadPartition reads one of them.
+  Result<std::optional<std::vector<Json>>> Partitions();
+  Result<std::unique_ptr<BatchIterator>> ReadPartition(const Json& partition);
+
   // One micro-batch of the stream from `start` (the delete flow when the read
   // asks for it). When the returned end equals `start`, the stream has caught
   // up and `batches` is empty. Calling it again with the same start replays

@@ -85,7 +85,29 @@ def read_result(result, method):
 std::once_flag g_started;
 Status g_start_status;
 
+// The bridge module and the venv's site-packages, in a running interpreter
+// (the GIL held).
+void SetUp() {
+  try {
+    py::module_ site = py::module_::import("site");
+    site.attr("addsitedir")(LAKEFLOW_PYTHON_SITE);
+    if (const char* extra = std::getenv("LAKEFLOW_PYTHON_SITE")) site.attr("addsitedir")(extra);
+    py::object bridge = py::module_::import("types").attr("ModuleType")("_lakeflow_bridge");
+    py::exec(kBridge, bridge.attr("__dict__"));
+    py::module_::import("sys").attr("modules")["_lakeflow_bridge"] = bridge;
+  } catch (const py::error_already_set& e) {
+    g_start_status = Status::IOError("cannot set up the embedded Python: {}", DescribeError(e));
+  }
+}
+
 void Start() {
+  // Inside a Python process (the lakeflow_connect module under PySpark), the
+  // process's own interpreter serves.
+  if (Py_IsInitialized()) {
+    py::gil_scoped_acquire gil;
+    SetUp();
+    return;
+  }
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.install_signal_handlers = 0;
@@ -99,16 +121,7 @@ void Start() {
                                      LAKEFLOW_PYTHON_HOME, status.err_msg ? status.err_msg : "");
     return;
   }
-  try {
-    py::module_ site = py::module_::import("site");
-    site.attr("addsitedir")(LAKEFLOW_PYTHON_SITE);
-    if (const char* extra = std::getenv("LAKEFLOW_PYTHON_SITE")) site.attr("addsitedir")(extra);
-    py::object bridge = py::module_::import("types").attr("ModuleType")("_lakeflow_bridge");
-    py::exec(kBridge, bridge.attr("__dict__"));
-    py::module_::import("sys").attr("modules")["_lakeflow_bridge"] = bridge;
-  } catch (const py::error_already_set& e) {
-    g_start_status = Status::IOError("cannot set up the embedded Python: {}", DescribeError(e));
-  }
+  SetUp();
   // From here on, the GIL is taken only around calls into Python.
   PyEval_SaveThread();
 }

@@ -1,0 +1,154 @@
+// lakeflow_connect._native: the engine inside a Python process, for the
+// PySpark data source (python/lakeflow_connect). A Source is one
+// lakeflow_connect read, opened from Spark's options exactly as the CLI opens
+// one (databricks.connection resolves through the local connection store);
+// its batches leave as an Arrow C stream, so no row ever becomes a Python
+// object. Errors raise lakeflow_connect.LakeflowError with the engine's one
+// line.
+#include <arrow/c/abi.h>
+#include <arrow/c/bridge.h>
+#include <arrow/record_batch.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lakeflow/connect/registry.h"
+#include "lakeflow/core/schema.h"
+#include "lakeflow/datasource/data_source.h"
+
+namespace py = pybind11;
+
+namespace lakeflow::bindings {
+namespace {
+
+// Raised for every engine error; set when the module loads.
+PyObject* lakeflow_error = nullptr;
+
+[[noreturn]] void Raise(const Status& status) {
+  PyErr_SetString(lakeflow_error, status.message().c_str());
+  throw py::error_already_set();
+}
+
+template <typename T>
+T Check(Result<T> result) {
+  if (!result.ok()) Raise(result.status());
+  return std::move(result).value();
+}
+
+// Runs `f` (the engine's work, which may take long and may itself call into
+// Python) without the GIL. Raise needs the GIL: check the result after.
+template <typename F>
+auto Unlocked(F f) {
+  py::gil_scoped_release unlocked;
+  return f();
+}
+
+// A BatchIterator as an Arrow reader, keeping its DataSource alive.
+class IteratorReader final : public arrow::RecordBatchReader {
+ public:
+  IteratorReader(std::shared_ptr<DataSource> source, std::unique_ptr<BatchIterator> batches)
+      : source_(std::move(source)), batches_(std::move(batches)) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return batches_->schema(); }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    auto next = batches_->Next();
+    if (!next.ok()) return arrow::Status::IOError(next.status().message());
+    *batch = std::move(next).value();
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::shared_ptr<DataSource> source_;
+  std::unique_ptr<BatchIterator> batches_;
+};
+
+// The batches as a PyCapsule named "arrow_array_stream" (the Arrow PyCapsule
+// interface), which pyarrow imports without copying.
+py::capsule StreamCapsule(std::shared_ptr<DataSource> source,
+                          std::unique_ptr<BatchIterator> batches) {
+  auto reader = std::make_shared<IteratorReader>(std::move(source), std::move(batches));
+  auto* stream = new ArrowArrayStream();
+  arrow::Status exported = arrow::ExportRecordBatchReader(reader, stream);
+  if (!exported.ok()) {
+    delete stream;
+    Raise(Status::Internal("arrow: {}", exported.ToString()));
+  }
+  return py::capsule(stream, "arrow_array_stream", [](PyObject* capsule) {
+    auto* s = static_cast<ArrowArrayStream*>(PyCapsule_GetPointer(capsule, "arrow_array_stream"));
+    if (s == nullptr) return;
+    if (s->release != nullptr) s->release(s);
+    delete s;
+  });
+}
+
+class Source {
+ public:
+  explicit Source(const std::map<std::string, std::string>& options) {
+    // Option `source` names the source when no connection does (the CLI's --source).
+    Options read_options;
+    OpenOptions open;
+    for (const auto& [key, value] : options) {
+      if (key == "source")
+        open.source = value;
+      else
+        read_options.Set(key, value);
+    }
+    static ConnectionStore store = ConnectionStore::Default();
+    open.store = &store;
+    source_ = Check(Unlocked([&] { return DataSource::Open(read_options, open); }));
+  }
+
+  // The read's schema as Spark's StructType JSON.
+  std::string SchemaJson() {
+    SchemaPtr schema = Check(Unlocked([&] { return source_->Schema(); }));
+    return SchemaToSparkJson(*schema).dump();
+  }
+
+  // The batch read's partitions as JSON texts; None when it is read whole.
+  std::optional<std::vector<std::string>> Partitions() {
+    auto partitions = Check(Unlocked([&] { return source_->Partitions(); }));
+    if (!partitions) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& partition : *partitions) out.push_back(partition.dump());
+    return out;
+  }
+
+  // A batch read, whole or of one partition (its JSON text).
+  py::capsule Read(const std::optional<std::string>& partition) {
+    std::optional<Json> parsed;
+    if (partition) {
+      parsed = Json::parse(*partition, nullptr, /*allow_exceptions=*/false);
+      if (parsed->is_discarded()) Raise(Status::Invalid("a partition that is not JSON"));
+    }
+    auto batches = Check(
+        Unlocked([&] { return parsed ? source_->ReadPartition(*parsed) : source_->ReadAll(); }));
+    return StreamCapsule(source_, std::move(batches));
+  }
+
+ private:
+  std::shared_ptr<DataSource> source_;
+};
+
+}  // namespace
+}  // namespace lakeflow::bindings
+
+PYBIND11_MODULE(_native, m) {
+  using lakeflow::bindings::Source;
+  m.doc() = "The lakeflow engine, for the lakeflow_connect PySpark data source.";
+  static py::exception<std::exception> error(m, "LakeflowError", PyExc_RuntimeError);
+  lakeflow::bindings::lakeflow_error = error.ptr();
+  // The built-in sources; plugins, which resolve the SDK's symbols from the
+  // lakeflow binary, are not loaded here.
+  lakeflow::RegisterBuiltinConnectors(&lakeflow::ConnectorRegistry::Global());
+  py::class_<Source>(m, "Source")
+      .def(py::init<const std::map<std::string, std::string>&>(), py::arg("options"))
+      .def("schema_json", &Source::SchemaJson)
+      .def("partitions", &Source::Partitions)
+      .def("read", &Source::Read, py::arg("partition") = py::none());
+}

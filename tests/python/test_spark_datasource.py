@@ -1,0 +1,121 @@
+"""The `lakeflow_connect` PySpark data source (python/lakeflow_connect) in a real local
+PySpark: the seed's batch calls through databricks.connection, equal to the `lakeflow`
+command's reads; partitions read by two tasks at once; bad options as one clear error."""
+import os
+
+import pytest
+
+from conftest import BUILD, ROOT, Lakeflow
+from test_postgres import sql
+
+NATIVE = BUILD / "python" / "lakeflow_connect"
+
+
+@pytest.fixture(scope="session")
+def spark_home(tmp_path_factory):
+    """The LAKEFLOW_HOME Spark's Python workers resolve connections in."""
+    return tmp_path_factory.mktemp("spark-home")
+
+
+@pytest.fixture(scope="session")
+def spark(spark_home):
+    assert NATIVE.exists(), f"build first: {NATIVE} is missing"
+    # Spark's Python workers inherit the environment of the JVM, started from here.
+    os.environ["LAKEFLOW_HOME"] = str(spark_home)
+    os.environ["LAKEFLOW_NATIVE_DIR"] = str(NATIVE)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "python" / "lakeflow_connect" / "src"), os.environ.get("PYTHONPATH", "")])
+    import sys
+    sys.path.insert(0, str(ROOT / "python" / "lakeflow_connect" / "src"))
+    from pyspark.sql import SparkSession
+    session = (SparkSession.builder.master("local[2]").appName("lakeflow-connect-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .getOrCreate())
+    import lakeflow_connect
+    lakeflow_connect.register(session)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def home_cli(spark_home):
+    """The `lakeflow` command on Spark's LAKEFLOW_HOME, to create connections."""
+    return Lakeflow(spark_home)
+
+
+def github(home_cli, sim, name):
+    home_cli.run("connection", "create", name, "--source", "github", "-o", f"base_url={sim.url}",
+                 "-o", "owner=octo", "-o", "repo=demo")
+    return name
+
+
+def test_the_batch_calls_read_what_the_engine_reads(spark, home_cli, simulators):
+    sim = simulators("github")
+    name = github(home_cli, sim, "gh_batch")
+
+    def load(**options):
+        reader = spark.read.format("lakeflow_connect").option("databricks.connection", name)
+        for key, value in options.items():
+            reader = reader.option(key, value)
+        return reader.load()
+
+    tables = {r.table_name for r in load(tableName="_lakeflow_table_list").collect()}
+    assert {"issues", "pull_requests", "comments"} <= tables
+
+    meta = {r.tableName: r for r in load(tableName="_lakeflow_metadata",
+                                         tableNameList="issues,commits").collect()}
+    assert meta["issues"].primary_keys == ["id"] and meta["issues"].ingestion_type == "cdc"
+    assert meta["commits"].ingestion_type == "append"
+
+    issues = load(tableName="issues")
+    expected = home_cli.records("read", "--connection", name, "-o", "tableName=issues")
+    rows = issues.select("id", "number", "title", "updated_at").collect()
+    assert sorted(r.id for r in rows) == sorted(r["id"] for r in expected)
+    assert len(rows) == len(expected) > 100
+    by_id = {r["id"]: r for r in expected}
+    assert all(r.title == by_id[r.id]["title"] for r in rows)
+    # Typed, not strings: the schema is the engine's, as a Spark StructType.
+    assert dict(issues.dtypes)["updated_at"] == "timestamp"
+    assert dict(issues.dtypes)["user"].startswith("struct<")
+
+
+def test_partitions_are_read_by_tasks_at_once(spark, home_cli, postgres_server):
+    database = postgres_server.create_database("spark_partitions")
+    sql(postgres_server, database, "CREATE TABLE big (id int8 PRIMARY KEY, v text)",
+        "INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 20000) g")
+    home_cli.run("connection", "create", "pg_parts", "--source", "postgres",
+                 *postgres_server.options(database), "--allow", "partitions")
+    df = (spark.read.format("lakeflow_connect").option("databricks.connection", "pg_parts")
+          .option("tableName", "public.big").option("partitions", "2").load())
+    assert df.rdd.getNumPartitions() == 2
+    per_task = df.rdd.mapPartitions(lambda rows: [sum(1 for _ in rows)]).collect()
+    assert sorted(per_task) == [10000, 10000]
+    assert sorted(r.id for r in df.select("id").collect()) == list(range(1, 20001))
+
+
+def test_bad_options_raise_one_clear_error(spark, home_cli, simulators):
+    with pytest.raises(Exception) as error:
+        (spark.read.format("lakeflow_connect").option("databricks.connection", "missing")
+         .option("tableName", "issues").load())
+    assert "connection 'missing'" in str(error.value), str(error.value)[:2000]
+
+    sim = simulators("github")
+    name = github(home_cli, sim, "gh_bad")
+    with pytest.raises(Exception) as error:
+        (spark.read.format("lakeflow_connect").option("databricks.connection", name)
+         .option("tableName", "nope").load())
+    assert "nope" in str(error.value) and "LakeflowError" in str(error.value), \
+        str(error.value)[:2000]
+
+
+def test_the_native_module_needs_no_spark_to_read(home_cli, simulators, spark):
+    import lakeflow_connect
+    import pyarrow as pa
+    sim = simulators("github")
+    name = github(home_cli, sim, "gh_native")
+    source = lakeflow_connect._native.Source({"databricks.connection": name,
+                                              "tableName": "issues"})
+    table = pa.Table.from_batches(list(lakeflow_connect._batches(source.read())))
+    expected = home_cli.records("read", "--connection", name, "-o", "tableName=issues")
+    assert table.num_rows == len(expected)
