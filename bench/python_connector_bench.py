@@ -92,8 +92,9 @@ def engine(url, lakeflow, repeat):
     return best(repeat, run)
 
 
-def reference(url, repeat):
-    from pyspark.sql import SparkSession
+def register_reference(spark):
+    """Registers `lakeflow_reference_bench`: the reference project's way of reading the
+    template-style connector under PySpark (also used by bench/spark_bench.py)."""
     from pyspark.sql.datasource import DataSource, DataSourceReader
 
     class ReferenceReader(DataSourceReader):
@@ -124,13 +125,19 @@ def reference(url, repeat):
         def reader(self, schema):
             return ReferenceReader(self.options, schema)
 
+    spark.dataSource.register(ReferenceSource)
+
+
+def reference(url, repeat):
+    from pyspark.sql import SparkSession
+
     # The workers run this same Python (the venv's, with pyarrow).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master("local[2]").appName("python-connector-bench")
              .config("spark.ui.enabled", "false")
              .config("spark.sql.shuffle.partitions", "2").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    spark.dataSource.register(ReferenceSource)
+    register_reference(spark)
 
     def load():
         reader = spark.read.format("lakeflow_reference_bench")

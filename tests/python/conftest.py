@@ -3,6 +3,7 @@ plugin loaded and a private LAKEFLOW_HOME."""
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,18 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("LAKEFLOW_BUILD_DIR", ROOT / "build"))
 BINARY = BUILD / "lakeflow"
 PLUGIN = BUILD / "liblakeflow_test_plugin.so"
+
+# Spark's Python workers inherit the environment of the JVM, which the first
+# SparkSession of this process starts, whichever test that is: what the
+# lakeflow_connect data source needs is set before any test runs. Its
+# connections live in SPARK_LAKEFLOW_HOME (the `lakeflow` fixture's own
+# commands get their LAKEFLOW_HOME explicitly).
+SPARK_LAKEFLOW_HOME = Path(tempfile.mkdtemp(prefix="lakeflow-spark-home-"))
+os.environ["LAKEFLOW_HOME"] = str(SPARK_LAKEFLOW_HOME)
+os.environ["LAKEFLOW_NATIVE_DIR"] = str(BUILD / "python" / "lakeflow_connect")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in [str(ROOT / "python" / "lakeflow_connect" / "src"), os.environ.get("PYTHONPATH")]
+    if p)
 
 
 class Lakeflow:

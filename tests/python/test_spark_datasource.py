@@ -1,30 +1,17 @@
 """The `lakeflow_connect` PySpark data source (python/lakeflow_connect) in a real local
 PySpark: the seed's batch calls through databricks.connection, equal to the `lakeflow`
 command's reads; partitions read by two tasks at once; bad options as one clear error."""
-import os
-
 import pytest
 
-from conftest import BUILD, ROOT, Lakeflow
+from conftest import BUILD, ROOT, SPARK_LAKEFLOW_HOME, Lakeflow
 from test_postgres import sql
 
 NATIVE = BUILD / "python" / "lakeflow_connect"
 
 
 @pytest.fixture(scope="session")
-def spark_home(tmp_path_factory):
-    """The LAKEFLOW_HOME Spark's Python workers resolve connections in."""
-    return tmp_path_factory.mktemp("spark-home")
-
-
-@pytest.fixture(scope="session")
-def spark(spark_home):
+def spark():
     assert NATIVE.exists(), f"build first: {NATIVE} is missing"
-    # Spark's Python workers inherit the environment of the JVM, started from here.
-    os.environ["LAKEFLOW_HOME"] = str(spark_home)
-    os.environ["LAKEFLOW_NATIVE_DIR"] = str(NATIVE)
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "python" / "lakeflow_connect" / "src"), os.environ.get("PYTHONPATH", "")])
     import sys
     sys.path.insert(0, str(ROOT / "python" / "lakeflow_connect" / "src"))
     from pyspark.sql import SparkSession
@@ -39,9 +26,9 @@ def spark(spark_home):
 
 
 @pytest.fixture
-def home_cli(spark_home):
-    """The `lakeflow` command on Spark's LAKEFLOW_HOME, to create connections."""
-    return Lakeflow(spark_home)
+def home_cli():
+    """The `lakeflow` command on the LAKEFLOW_HOME Spark's workers read (conftest.py)."""
+    return Lakeflow(SPARK_LAKEFLOW_HOME)
 
 
 def github(home_cli, sim, name):
