@@ -3,6 +3,7 @@ plugin loaded and a private LAKEFLOW_HOME."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ PLUGIN = BUILD / "liblakeflow_test_plugin.so"
 SPARK_LAKEFLOW_HOME = Path(tempfile.mkdtemp(prefix="lakeflow-spark-home-"))
 os.environ["LAKEFLOW_HOME"] = str(SPARK_LAKEFLOW_HOME)
 os.environ["LAKEFLOW_NATIVE_DIR"] = str(BUILD / "python" / "lakeflow_connect")
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the venv's, with pyarrow
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in [str(ROOT / "python" / "lakeflow_connect" / "src"), os.environ.get("PYTHONPATH")]
     if p)
