@@ -29,7 +29,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -37,25 +36,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "python"))
+from postgres_bench import best, free_port  # noqa: E402
 from postgres_server import PASSWORD, USER, PostgresServer  # noqa: E402
 
 BATCH = 10_000
 PUBLICATION = "bench_pub"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def best(repeat, run):
-    seconds = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        seconds = min(seconds, time.perf_counter() - start)
-    return seconds
 
 
 def make_changes(conn, changes, base):

@@ -29,10 +29,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsLeapYear(int64_t y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 unsigned DaysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
@@ -253,6 +249,10 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 }  // namespace
+
+bool IsLeapYear(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   // Count in 400-year eras starting on March 1st, so the leap day is the last

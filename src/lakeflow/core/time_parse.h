@@ -16,6 +16,9 @@ std::optional<int32_t> ParseDate(std::string_view s);
 // ("1700000000", "1700000000.5"). A timestamp without a zone is taken as UTC.
 std::optional<int64_t> ParseTimestampMicros(std::string_view s);
 
+// Whether a (proleptic Gregorian, astronomical) year has a 29th of February.
+bool IsLeapYear(int64_t year);
+
 // Days since the epoch for a civil date; no validation beyond arithmetic.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 

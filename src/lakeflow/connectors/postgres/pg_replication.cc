@@ -181,15 +181,13 @@ std::string SlotName(std::string_view prefix, std::string_view table) {
 Result<std::optional<SlotState>> ReadSlot(PgConnection& conn, const std::string& slot) {
   LF_ASSIGN_OR_RETURN(PgResult result,
                       conn.Query("reading replication slot " + slot,
-                                 "SELECT confirmed_flush_lsn::text, active, database "
+                                 "SELECT confirmed_flush_lsn::text "
                                  "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
                                  {slot}));
   if (PQntuples(result.get()) == 0) return std::optional<SlotState>();
   SlotState state;
   if (!PQgetisnull(result.get(), 0, 0))
     state.confirmed_flush = ParseLsn(PQgetvalue(result.get(), 0, 0)).value_or(0);
-  state.active = std::string_view(PQgetvalue(result.get(), 0, 1)) == "t";
-  state.database = PQgetvalue(result.get(), 0, 2);
   return std::optional<SlotState>(std::move(state));
 }
 

@@ -62,8 +62,6 @@ class ReplicationSession {
   // keepalive saying how far it has sent.
   Status SendStatus(Lsn received, bool request_reply);
 
-  PgConnection& connection() { return *conn_; }
-
  private:
   explicit ReplicationSession(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
 
@@ -79,8 +77,6 @@ std::string SlotName(std::string_view prefix, std::string_view table);
 // What pg_replication_slots says of a slot; nullopt when it does not exist.
 struct SlotState {
   Lsn confirmed_flush = 0;
-  bool active = false;
-  std::string database;
 };
 Result<std::optional<SlotState>> ReadSlot(PgConnection& conn, const std::string& slot);
 

@@ -72,10 +72,6 @@ bool IsInfinity(std::string_view text) {
 }
 
 // In astronomical years, where 1 BC is year 0 (a leap year).
-bool IsLeapYear(int64_t year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
 bool ValidDate(int64_t year, int64_t month, int64_t day) {
   static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month < 1 || month > 12 || day < 1) return false;
