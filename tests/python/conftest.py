@@ -131,3 +131,26 @@ def pg(postgres_server, request):
     import re
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
     return postgres_server, postgres_server.create_database(name)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark with the lakeflow_connect data source registered."""
+    native = BUILD / "python" / "lakeflow_connect"
+    assert native.exists(), f"build first: {native} is missing"
+    sys.path.insert(0, str(ROOT / "python" / "lakeflow_connect" / "src"))
+    from pyspark.sql import SparkSession
+    session = (SparkSession.builder.master("local[2]").appName("lakeflow-connect-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .getOrCreate())
+    import lakeflow_connect
+    lakeflow_connect.register(session)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def home_cli():
+    """The `lakeflow` command on the LAKEFLOW_HOME Spark's workers read (conftest.py)."""
+    return Lakeflow(SPARK_LAKEFLOW_HOME)

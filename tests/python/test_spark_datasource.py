@@ -3,32 +3,7 @@ PySpark: the seed's batch calls through databricks.connection, equal to the `lak
 command's reads; partitions read by two tasks at once; bad options as one clear error."""
 import pytest
 
-from conftest import BUILD, ROOT, SPARK_LAKEFLOW_HOME, Lakeflow
 from test_postgres import sql
-
-NATIVE = BUILD / "python" / "lakeflow_connect"
-
-
-@pytest.fixture(scope="session")
-def spark():
-    assert NATIVE.exists(), f"build first: {NATIVE} is missing"
-    import sys
-    sys.path.insert(0, str(ROOT / "python" / "lakeflow_connect" / "src"))
-    from pyspark.sql import SparkSession
-    session = (SparkSession.builder.master("local[2]").appName("lakeflow-connect-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .getOrCreate())
-    import lakeflow_connect
-    lakeflow_connect.register(session)
-    yield session
-    session.stop()
-
-
-@pytest.fixture
-def home_cli():
-    """The `lakeflow` command on the LAKEFLOW_HOME Spark's workers read (conftest.py)."""
-    return Lakeflow(SPARK_LAKEFLOW_HOME)
 
 
 def github(home_cli, sim, name):
@@ -97,12 +72,12 @@ def test_bad_options_raise_one_clear_error(spark, home_cli, simulators):
 
 
 def test_the_native_module_needs_no_spark_to_read(home_cli, simulators, spark):
-    import lakeflow_connect
+    import lakeflow_connect.native
     import pyarrow as pa
     sim = simulators("github")
     name = github(home_cli, sim, "gh_native")
     source = lakeflow_connect._native.Source({"databricks.connection": name,
                                               "tableName": "issues"})
-    table = pa.Table.from_batches(list(lakeflow_connect._batches(source.read())))
+    table = pa.Table.from_batches(list(lakeflow_connect.native.batches(source.read())))
     expected = home_cli.records("read", "--connection", name, "-o", "tableName=issues")
     assert table.num_rows == len(expected)

@@ -172,8 +172,9 @@ TEST_F(ConnectionStoreTest, DefaultStoreFollowsLakeflowHome) {
 }
 
 TEST(ConnectionDefaults, DefaultAllowedOptionsAreTheReservedReadOptions) {
-  EXPECT_EQ(DefaultAllowedOptions(), (std::vector<std::string>{"tableName", "tableNameList",
-                                                               "tableConfigs", "isDeleteFlow"}));
+  EXPECT_EQ(DefaultAllowedOptions(),
+            (std::vector<std::string>{"tableName", "tableNameList", "tableConfigs", "isDeleteFlow",
+                                      "max_records_per_batch"}));
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lakeflow/connect/registry.h"
@@ -38,6 +40,16 @@ template <typename T>
 T Check(Result<T> result) {
   if (!result.ok()) Raise(result.status());
   return std::move(result).value();
+}
+
+Offset ParseOffset(const std::string& text, std::string_view what) {
+  return Check(OffsetFromString(text, what));
+}
+
+Json ParsePartition(const std::string& text) {
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) Raise(Status::Invalid("a partition that is not JSON: {}", text));
+  return parsed;
 }
 
 // Runs `f` (the engine's work, which may take long and may itself call into
@@ -122,13 +134,50 @@ class Source {
   // A batch read, whole or of one partition (its JSON text).
   py::capsule Read(const std::optional<std::string>& partition) {
     std::optional<Json> parsed;
-    if (partition) {
-      parsed = Json::parse(*partition, nullptr, /*allow_exceptions=*/false);
-      if (parsed->is_discarded()) Raise(Status::Invalid("a partition that is not JSON"));
-    }
+    if (partition) parsed = ParsePartition(*partition);
     auto batches = Check(
         Unlocked([&] { return parsed ? source_->ReadPartition(*parsed) : source_->ReadAll(); }));
     return StreamCapsule(source_, std::move(batches));
+  }
+
+  // Stream reads. Offsets travel as JSON texts; those returned are canonical.
+
+  // One micro-batch from `start`: (end, batches).
+  std::pair<std::string, py::capsule> ReadMicroBatch(const std::string& start) {
+    Offset from = ParseOffset(start, "start offset");
+    MicroBatchRead read = Check(Unlocked([&] { return source_->ReadMicroBatch(from); }));
+    return {OffsetToString(read.end), StreamCapsule(source_, std::move(read.batches))};
+  }
+
+  // The end of the records after `start` for a stream read in partitions,
+  // without reading them; None when only reading finds the end.
+  std::optional<std::string> PlannedStreamEnd(const std::string& start) {
+    Offset from = ParseOffset(start, "start offset");
+    auto end = Check(Unlocked([&] { return source_->PlannedStreamEnd(from); }));
+    if (!end) return std::nullopt;
+    return OffsetToString(*end);
+  }
+
+  std::vector<std::string> StreamPartitions(const std::string& start, const std::string& end) {
+    Offset from = ParseOffset(start, "start offset");
+    Offset to = ParseOffset(end, "end offset");
+    auto partitions = Check(Unlocked([&] { return source_->StreamPartitions(from, to); }));
+    std::vector<std::string> out;
+    for (const auto& partition : partitions) out.push_back(partition.dump());
+    return out;
+  }
+
+  py::capsule ReadStreamPartition(const std::string& partition) {
+    Json parsed = ParsePartition(partition);
+    auto batches = Check(Unlocked([&] { return source_->ReadStreamPartition(parsed); }));
+    return StreamCapsule(source_, std::move(batches));
+  }
+
+  // Spark committed the micro-batch ending at `end` (SupportsCommit).
+  void Commit(const std::string& end) {
+    Offset to = ParseOffset(end, "end offset");
+    Status committed = Unlocked([&] { return source_->Committed(to); });
+    if (!committed.ok()) Raise(committed);
   }
 
  private:
@@ -150,5 +199,14 @@ PYBIND11_MODULE(_native, m) {
       .def(py::init<const std::map<std::string, std::string>&>(), py::arg("options"))
       .def("schema_json", &Source::SchemaJson)
       .def("partitions", &Source::Partitions)
-      .def("read", &Source::Read, py::arg("partition") = py::none());
+      .def("read", &Source::Read, py::arg("partition") = py::none())
+      .def("read_micro_batch", &Source::ReadMicroBatch, py::arg("start"))
+      .def("planned_stream_end", &Source::PlannedStreamEnd, py::arg("start"))
+      .def("stream_partitions", &Source::StreamPartitions, py::arg("start"), py::arg("end"))
+      .def("read_stream_partition", &Source::ReadStreamPartition, py::arg("partition"))
+      .def("commit", &Source::Commit, py::arg("end"));
+  // The canonical text of an offset (sorted keys, compact), to compare two.
+  m.def("canonical_offset", [](const std::string& text) {
+    return lakeflow::OffsetToString(lakeflow::bindings::ParseOffset(text, "offset"));
+  });
 }

@@ -22,7 +22,7 @@ using nlohmann::json;
 
 const std::vector<std::string>& DefaultAllowedOptions() {
   static const std::vector<std::string> kDefaults = {"tableName", "tableNameList", "tableConfigs",
-                                                     "isDeleteFlow"};
+                                                     "isDeleteFlow", "max_records_per_batch"};
   return kDefaults;
 }
 

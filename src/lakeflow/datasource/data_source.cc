@@ -345,35 +345,59 @@ Status DataSource::Committed(const Offset& end) {
   return status.ok() ? status : Decorate(status.WithContext("commit"));
 }
 
+SupportsPartitionedStream* DataSource::PartitionedStream() {
+  auto* partitioned = dynamic_cast<SupportsPartitionedStream*>(connector_.get());
+  if (!partitioned || request_.delete_flow) return nullptr;
+  return partitioned->supports_partitioned_stream(request_.table) ? partitioned : nullptr;
+}
+
+Result<std::optional<Offset>> DataSource::PlannedStreamEnd(const Offset& start) {
+  SupportsPartitionedStream* partitioned = PartitionedStream();
+  if (!partitioned) return std::optional<Offset>();
+  auto end = partitioned->latest_offset(request_.table, request_.OptionsFor(request_.table), start);
+  if (!end.ok()) return Decorate(end.status().WithContext("latest_offset"));
+  return std::optional<Offset>(std::move(end).value());
+}
+
+Result<std::vector<Json>> DataSource::StreamPartitions(const Offset& start, const Offset& end) {
+  SupportsPartitionedStream* partitioned = PartitionedStream();
+  if (!partitioned) return Decorate(Status::Invalid("the stream is not read in partitions"));
+  auto partitions = partitioned->get_stream_partitions(
+      request_.table, request_.OptionsFor(request_.table), start, end);
+  if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_stream_partitions"));
+  return std::move(partitions).value();
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadStreamPartition(const Json& partition) {
+  SupportsPartitionedStream* partitioned = PartitionedStream();
+  if (!partitioned) return Decorate(Status::Invalid("the stream is not read in partitions"));
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
+  const std::string& table = request_.table;
+  auto records = partitioned->read_stream_partition(table, partition, request_.OptionsFor(table));
+  if (!records.ok()) return Decorate(records.status().WithContext("read_stream_partition"));
+  return MakeDecoratingIterator(
+      MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+}
+
 Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
-  Options table_options = request_.OptionsFor(request_.table);
-  const std::string& table = request_.table;
-
-  auto* partitioned = dynamic_cast<SupportsPartitionedStream*>(connector_.get());
-  if (partitioned && !request_.delete_flow && partitioned->supports_partitioned_stream(table)) {
-    auto end = partitioned->latest_offset(table, table_options, start);
-    if (!end.ok()) return Decorate(end.status().WithContext("latest_offset"));
-    MicroBatchRead out{*end, MakeBatchIterator(schema, {})};
-    if (OffsetsEqual(*end, start)) return out;
-    auto partitions = partitioned->get_stream_partitions(table, table_options, start, *end);
-    if (!partitions.ok()) return Decorate(partitions.status().WithContext("get_stream_partitions"));
-    auto list = std::make_shared<std::vector<Json>>(std::move(partitions).value());
+  LF_ASSIGN_OR_RETURN(std::optional<Offset> planned, PlannedStreamEnd(start));
+  if (planned) {
+    MicroBatchRead out{*planned, MakeBatchIterator(schema, {})};
+    if (OffsetsEqual(*planned, start)) return out;
+    LF_ASSIGN_OR_RETURN(std::vector<Json> partitions, StreamPartitions(start, *planned));
+    auto list = std::make_shared<std::vector<Json>>(std::move(partitions));
     auto next = std::make_shared<size_t>(0);
-    out.batches = ChainBatchIterators(
-        schema,
-        [this, partitioned, list, next, schema, table,
-         table_options]() -> Result<std::unique_ptr<BatchIterator>> {
+    out.batches =
+        ChainBatchIterators(schema, [this, list, next]() -> Result<std::unique_ptr<BatchIterator>> {
           if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
-          const Json& partition = (*list)[(*next)++];
-          auto records = partitioned->read_stream_partition(table, partition, table_options);
-          if (!records.ok()) return Decorate(records.status().WithContext("read_stream_partition"));
-          return MakeDecoratingIterator(
-              MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
+          return ReadStreamPartition((*list)[(*next)++]);
         });
     return out;
   }
 
+  const std::string& table = request_.table;
+  Options table_options = request_.OptionsFor(table);
   auto read = request_.delete_flow ? connector_->read_table_deletes(table, start, table_options)
                                    : connector_->read_table(table, start, table_options);
   if (!read.ok()) {

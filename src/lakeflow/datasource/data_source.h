@@ -73,6 +73,16 @@ class DataSource {
   // the same records, as long as the source has them.
   Result<MicroBatchRead> ReadMicroBatch(const Offset& start);
 
+  // The pieces of ReadMicroBatch for a stream the connector plans in
+  // partitions (SupportsPartitionedStream), so that readers elsewhere can read
+  // them: the offset after the records available from `start`, found without
+  // reading them, or nullopt when the stream's end is known only by reading
+  // it (then ReadMicroBatch is the way); the partitions between two offsets;
+  // and one partition's records.
+  Result<std::optional<Offset>> PlannedStreamEnd(const Offset& start);
+  Result<std::vector<Json>> StreamPartitions(const Offset& start, const Offset& end);
+  Result<std::unique_ptr<BatchIterator>> ReadStreamPartition(const Json& partition);
+
   // Tells a connector that implements SupportsCommit that the micro-batch
   // ending at `end` is committed downstream; nothing for other connectors.
   Status Committed(const Offset& end);
@@ -94,6 +104,8 @@ class DataSource {
   Result<std::unique_ptr<BatchIterator>> ReadNamespaces();
   Result<std::unique_ptr<BatchIterator>> ReadTable();
   Result<std::vector<std::string>> Tables();
+  // The connector as a partitioned stream of this read's table, or null.
+  SupportsPartitionedStream* PartitionedStream();
   // Wraps an iterator so its errors are decorated too (see Decorate).
   std::unique_ptr<BatchIterator> MakeDecoratingIterator(std::unique_ptr<BatchIterator> inner) const;
 
