@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libsimdjson-dev nlohmann-json3-dev libcurl4-openssl-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libpq-dev postgresql libcpp-httplib-dev pybind11-dev
   libssl-dev zlib1g-dev libbrotli-dev
-  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format curl
 )
 
 missing=()
@@ -38,6 +38,19 @@ if [ ! -f "$stamp" ] || ! cmp -s requirements-dev.txt "$stamp"; then
   .venv/bin/pip install -q -r requirements-dev.txt
   cp requirements-dev.txt "$stamp"
 fi
+
+# Delta Lake for Spark (lakeflow_connect.pipeline and the Delta read-back tests):
+# delta-spark and delta-storage from Maven Central, checked against their SHA-1.
+DELTA_VERSION=4.4.0
+for jar in delta-spark_4.2_2.13 delta-storage; do
+  file=".venv/jars/$jar-$DELTA_VERSION.jar"
+  [ -f "$file" ] && continue
+  url="https://repo1.maven.org/maven2/io/delta/$jar/$DELTA_VERSION/$jar-$DELTA_VERSION.jar"
+  mkdir -p .venv/jars
+  curl -fsSL --retry 3 -o "$file.part" "$url"
+  echo "$(curl -fsSL --retry 3 "$url.sha1" | cut -c1-40)  $file.part" | sha1sum -c --quiet
+  mv "$file.part" "$file"
+done
 
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}

@@ -135,12 +135,20 @@ def pg(postgres_server, request):
 
 @pytest.fixture(scope="session")
 def spark():
-    """A local Spark with the lakeflow_connect data source registered."""
+    """One local Spark for every test, with Delta Lake (the jars scripts/setup.sh
+    fetches) and the lakeflow_connect data source registered."""
     native = BUILD / "python" / "lakeflow_connect"
     assert native.exists(), f"build first: {native} is missing"
+    jars = sorted((ROOT / ".venv" / "jars").glob("delta-*.jar"))
+    assert len(jars) == 2, "the Delta jars are missing: run scripts/setup.sh"
     sys.path.insert(0, str(ROOT / "python" / "lakeflow_connect" / "src"))
     from pyspark.sql import SparkSession
     session = (SparkSession.builder.master("local[2]").appName("lakeflow-connect-tests")
+               .config("spark.jars", ",".join(str(j) for j in jars))
+               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+               .config("spark.sql.catalog.spark_catalog",
+                       "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+               .config("spark.databricks.delta.snapshotPartitions", "2")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "2")
                .getOrCreate())

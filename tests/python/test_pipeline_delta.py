@@ -6,8 +6,6 @@ import sqlite3
 
 import pytest
 
-DELTA_SPARK = "io.delta:delta-spark_2.13:4.4.0"  # the newest for Spark 4.2
-
 OBJECTS = """\
   - table: {source_table: issues}
   - table:
@@ -80,27 +78,15 @@ def test_delta_tables_hold_what_sqlite_holds(lakes):
     assert isinstance(retitled[0]["user"], dict) and "login" in retitled[0]["user"]
 
 
-def test_spark_reads_the_delta_tables(lakes):
+def test_spark_reads_the_delta_tables(lakes, spark):
     _, root = lakes
-    from pyspark.sql import SparkSession
-    spark = (SparkSession.builder.master("local[2]").appName("lakeflow-delta-readback")
-             .config("spark.jars.packages", DELTA_SPARK)
-             .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-             .config("spark.sql.catalog.spark_catalog",
-                     "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-             .config("spark.sql.shuffle.partitions", "2")
-             .config("spark.ui.enabled", "false")
-             .getOrCreate())
-    try:
-        for table, key in KEYS.items():
-            df = spark.read.format("delta").load(str(delta_dir(root, table)))
-            got = sorted(r[0] for r in df.select(key).collect())
-            assert got == sorted(r[key] for r in delta_rows(root, table)), table
-        history = spark.read.format("delta").load(str(delta_dir(root, "issues_history")))
-        current = history.where("__END_AT IS NULL").count()
-        assert current == len(delta_rows(root, "issues"))
-        closed = history.where("__END_AT IS NOT NULL").collect()
-        assert len(closed) == 1 and closed[0]["__END_AT"] > closed[0]["__START_AT"]
-        assert dict(history.dtypes)["__START_AT"] == "timestamp"
-    finally:
-        spark.stop()
+    for table, key in KEYS.items():
+        df = spark.read.format("delta").load(str(delta_dir(root, table)))
+        got = sorted(r[0] for r in df.select(key).collect())
+        assert got == sorted(r[key] for r in delta_rows(root, table)), table
+    history = spark.read.format("delta").load(str(delta_dir(root, "issues_history")))
+    current = history.where("__END_AT IS NULL").count()
+    assert current == len(delta_rows(root, "issues"))
+    closed = history.where("__END_AT IS NOT NULL").collect()
+    assert len(closed) == 1 and closed[0]["__END_AT"] > closed[0]["__START_AT"]
+    assert dict(history.dtypes)["__START_AT"] == "timestamp"

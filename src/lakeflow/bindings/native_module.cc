@@ -22,6 +22,7 @@
 #include "lakeflow/connect/registry.h"
 #include "lakeflow/core/schema.h"
 #include "lakeflow/datasource/data_source.h"
+#include "lakeflow/pipeline/table_plan.h"
 
 namespace py = pybind11;
 
@@ -184,6 +185,42 @@ class Source {
   std::shared_ptr<DataSource> source_;
 };
 
+// A pipeline spec's plan, as `lakeflow pipeline validate` makes it (the spec
+// checked against the source's metadata), in JSON for lakeflow_connect.pipeline:
+//   {"file", "connection", "destination": {"type", "path"},
+//    "tables": [{"source_table", "destination", "ingestion_type", "scd_type",
+//                "primary_keys", "sequence_by", "appends", "deletes", "read_options"}]}
+// The read options hold no secret: the connection's are injected when a read opens.
+std::string PlanPipeline(const std::string& spec_path) {
+  using namespace lakeflow::pipeline;  // NOLINT
+  PipelineSpec spec = Check(LoadPipelineSpec(spec_path));
+  static ConnectionStore store = ConnectionStore::Default();
+  std::vector<TablePlan> plans = Check(Unlocked([&] { return PlanPipeline(spec, store); }));
+  Json tables = Json::array();
+  for (const TablePlan& plan : plans) {
+    Json options = Json::object();
+    for (const auto& [key, value] : plan.read_options) options[key] = value;
+    tables.push_back({
+        {"source_table", plan.object.source_table},
+        {"destination", plan.object.DestinationName()},
+        {"ingestion_type", IngestionTypeName(plan.metadata.ingestion_type)},
+        {"scd_type", ScdTypeName(plan.object.scd_type)},
+        {"primary_keys", plan.metadata.primary_keys},
+        {"sequence_by", plan.sequence_by.empty() ? Json() : Json(plan.sequence_by)},
+        {"appends", plan.Appends()},
+        {"deletes", plan.delete_source != nullptr},
+        {"read_options", options},
+    });
+  }
+  bool delta = spec.destination.type == DestinationSpec::Type::kDelta;
+  return Json{
+      {"file", spec.file},
+      {"connection", spec.connection_name},
+      {"destination", {{"type", delta ? "delta" : "sqlite"}, {"path", spec.destination.path}}},
+      {"tables", tables}}
+      .dump();
+}
+
 }  // namespace
 }  // namespace lakeflow::bindings
 
@@ -205,6 +242,7 @@ PYBIND11_MODULE(_native, m) {
       .def("stream_partitions", &Source::StreamPartitions, py::arg("start"), py::arg("end"))
       .def("read_stream_partition", &Source::ReadStreamPartition, py::arg("partition"))
       .def("commit", &Source::Commit, py::arg("end"));
+  m.def("plan_pipeline", &lakeflow::bindings::PlanPipeline, py::arg("spec_path"));
   // The canonical text of an offset (sorted keys, compact), to compare two.
   m.def("canonical_offset", [](const std::string& text) {
     return lakeflow::OffsetToString(lakeflow::bindings::ParseOffset(text, "offset"));
