@@ -81,3 +81,15 @@ def test_the_native_module_needs_no_spark_to_read(home_cli, simulators, spark):
     table = pa.Table.from_batches(list(lakeflow_connect.native.batches(source.read())))
     expected = home_cli.records("read", "--connection", name, "-o", "tableName=issues")
     assert table.num_rows == len(expected)
+
+
+def test_options_injected_by_unity_catalog_need_no_local_connection(spark, simulators):
+    """On Databricks the UC connection's options arrive among the read's, `source` with
+    them; the connection is then not looked up in the local store."""
+    sim = simulators("github")
+    reader = spark.read.format("lakeflow_connect")
+    for key, value in {"databricks.connection": "uc_github", "source": "github",
+                       "base_url": sim.url, "owner": "octo", "repo": "demo",
+                       "tableName": "issues"}.items():
+        reader = reader.option(key, value)
+    assert reader.load().count() > 100

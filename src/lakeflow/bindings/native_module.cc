@@ -22,6 +22,7 @@
 #include "lakeflow/connect/registry.h"
 #include "lakeflow/core/schema.h"
 #include "lakeflow/datasource/data_source.h"
+#include "lakeflow/datasource/read_request.h"
 #include "lakeflow/pipeline/table_plan.h"
 
 namespace py = pybind11;
@@ -103,13 +104,17 @@ py::capsule StreamCapsule(std::shared_ptr<DataSource> source,
 class Source {
  public:
   explicit Source(const std::map<std::string, std::string>& options) {
-    // Option `source` names the source when no connection does (the CLI's --source).
+    // Option `source` names the source when no connection does (the CLI's
+    // --source). On Databricks, Unity Catalog has already injected the
+    // connection's options, `source` among them, into the read's: then there is
+    // no connection left to look up in the local store.
     Options read_options;
     OpenOptions open;
+    bool injected = options.count("source") > 0;
     for (const auto& [key, value] : options) {
       if (key == "source")
         open.source = value;
-      else
+      else if (!(injected && EqualsIgnoreCase(key, kConnectionOption)))
         read_options.Set(key, value);
     }
     static ConnectionStore store = ConnectionStore::Default();
