@@ -98,3 +98,37 @@ def test_shuffled_events_merge_as_the_native_pipeline_merges(spark, home_cli, tm
     native = sorted(delta_rows(tmp_path / "native", "accounts"), key=lambda r: r["id"])
     assert 0 < len(native) < 8
     assert native == sorted(delta_rows(tmp_path / "spark", "accounts"), key=lambda r: r["id"])
+
+
+def test_postgres_cdc_lands_as_the_native_pipeline_lands_it(spark, home_cli, pg, tmp_path):
+    """A real PostgreSQL table through logical replication: the initial snapshot, then
+    inserts, updates, a key change and deletes. Each engine has its own slot, so `_pg_lsn`
+    of the snapshot's rows differs; every other column must be equal, and equal the source."""
+    from lakeflow_connect import pipeline
+    from test_postgres import sql
+    from test_postgres_cdc import ACCOUNTS, ACCOUNTS_QUERY, PUBLICATION, source_rows
+    server, database = pg
+    sql(*pg, *ACCOUNTS, f"CREATE PUBLICATION {PUBLICATION} FOR TABLE accounts")
+    specs = {}
+    for engine in ("native", "spark"):
+        home_cli.run("connection", "create", f"pg_{engine}", "--source", "postgres",
+                     *server.options(database, publication=PUBLICATION, slot_name=engine))
+        specs[engine] = tmp_path / f"{engine}.yaml"
+        specs[engine].write_text(
+            f"connection_name: pg_{engine}\ndestination: {{type: delta, path: {tmp_path / engine}}}\n"
+            "objects:\n  - table: {source_table: public.accounts, destination_table: accounts}\n")
+
+    def run_and_compare():
+        home_cli.run("pipeline", "run", str(specs["native"]))
+        pipeline.ingest(spark, specs["spark"])
+        expected = [(r[0], r[1], str(r[2])) for r in source_rows(pg, ACCOUNTS_QUERY)]
+        for engine in ("native", "spark"):
+            rows = sorted(delta_rows(tmp_path / engine, "accounts"), key=lambda r: r["id"])
+            assert [(r["id"], r["owner"], str(r["balance"])) for r in rows] == expected, engine
+
+    run_and_compare()
+    sql(*pg, "INSERT INTO accounts SELECT g, 'new ' || g, g FROM generate_series(3001, 3100) g",
+        "UPDATE accounts SET balance = balance + 1 WHERE id % 7 = 0",
+        "UPDATE accounts SET id = 5000 WHERE id = 10",
+        "DELETE FROM accounts WHERE id % 11 = 0")
+    run_and_compare()
