@@ -75,8 +75,8 @@ def test_deletes_and_snapshots_equal_the_native_pipelines(spark, home_cli, tmp_p
 def test_what_spark_cannot_build_is_one_clear_error(spark, home_cli, tmp_path):
     from lakeflow_connect import LakeflowError, pipeline
     name = memory(home_cli, "mem_pipeline_scd2")
-    with pytest.raises(LakeflowError, match="table 'items': SCD_TYPE_2 is not built on Spark"):
-        pipeline.ingest(spark, spec(tmp_path, name, ["items"], scd="SCD_TYPE_2"),
+    with pytest.raises(LakeflowError, match="table 'colors': SCD_TYPE_2 of a snapshot table"):
+        pipeline.ingest(spark, spec(tmp_path, name, ["colors"], scd="SCD_TYPE_2"),
                         path=str(tmp_path / "spark"))
     sqlite = tmp_path / "sqlite.yaml"
     sqlite.write_text(f"connection_name: {name}\nobjects:\n  - table: {{source_table: items}}\n")
@@ -86,18 +86,43 @@ def test_what_spark_cannot_build_is_one_clear_error(spark, home_cli, tmp_path):
         pipeline.ingest(spark, spec(tmp_path, name, ["nope"]), path=str(tmp_path / "spark"))
 
 
-@pytest.mark.parametrize("seed", [1])
-def test_shuffled_events_merge_as_the_native_pipeline_merges(spark, home_cli, tmp_path, seed):
-    """Late, repeated, tied and null-sequenced upserts and racing deletes."""
-    name = f"shuffled_{seed}"
+@pytest.mark.parametrize("scd", ["SCD_TYPE_1", "SCD_TYPE_2"])
+def test_shuffled_events_merge_as_the_native_pipeline_merges(spark, home_cli, tmp_path, scd):
+    """Late, repeated and tied upserts and racing deletes; null sequences too in SCD1
+    (SCD2 refuses them)."""
+    name = f"shuffled_{scd}"
     connector = ROOT / "tests" / "python" / "connectors" / "shuffled_events_connector.py"
     home_cli.run("connection", "create", name, "--source", "python", "-o", f"module={connector}",
-                 "-o", "class=LakeflowConnect", "-o", f"seed={seed}")
-    path = spec(tmp_path, name, ["accounts"])
+                 "-o", "class=LakeflowConnect", "-o", "seed=1",
+                 "-o", f"null_sequences={'true' if scd == 'SCD_TYPE_1' else 'false'}")
+    path = spec(tmp_path, name, ["accounts"], scd=scd)
     run_both(spark, home_cli, path, tmp_path)
-    native = sorted(delta_rows(tmp_path / "native", "accounts"), key=lambda r: r["id"])
-    assert 0 < len(native) < 8
-    assert native == sorted(delta_rows(tmp_path / "spark", "accounts"), key=lambda r: r["id"])
+
+    def rows(engine):
+        return sorted(delta_rows(tmp_path / engine, "accounts"),
+                      key=lambda r: (r["id"], r.get("__START_AT")))
+    native = rows("native")
+    assert 0 < len(native) < 8 if scd == "SCD_TYPE_1" else len(native) > 8
+    assert native == rows("spark")
+
+
+def test_history_equals_the_native_pipelines(spark, home_cli, simulators, tmp_path):
+    """SCD_TYPE_2 of GitHub issues, through a change of the source."""
+    from test_spark_datasource import github
+    sim = simulators("github")
+    name = github(home_cli, sim, "gh_history")
+    path = spec(tmp_path, name, ["issues"], scd="SCD_TYPE_2")
+    run_both(spark, home_cli, path, tmp_path)
+    issue = home_cli.records("read", "--connection", name, "-o", "tableName=issues")[0]
+    sim.control("POST", "issues/records", {"id": issue["id"], "title": "retitled"})
+    run_both(spark, home_cli, path, tmp_path)
+
+    def rows(engine):
+        return sorted(delta_rows(tmp_path / engine, "issues"),
+                      key=lambda r: (r["id"], r["__START_AT"]))
+    native = rows("native")
+    assert sum(r["id"] == issue["id"] for r in native) == 2
+    assert native == rows("spark")
 
 
 def test_postgres_cdc_lands_as_the_native_pipeline_lands_it(spark, home_cli, pg, tmp_path):

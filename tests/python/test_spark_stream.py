@@ -82,31 +82,70 @@ def test_max_rows_bound_each_micro_batch(spark, home_cli, simulators, tmp_path):
     assert sorted(r["id"] for r in sink.rows()) == sorted(r["id"] for r in expected)
 
 
-def test_a_restarted_stream_loses_and_repeats_nothing(spark, home_cli, tmp_path):
-    name = memory(home_cli, "mem_restart")
+def moving(spark, items, **options):
+    """A stream of the memory connector's items, opened by source rather than by a
+    connection, so that a restart can see more items than the run before it."""
+    return stream_by_source(spark, "items", source="python", module=MEMORY,
+                            **{"class": "LakeflowConnect"}, items=str(items), page_size="10",
+                            **options)
+
+
+def stream_by_source(spark, table, **options):
+    reader = spark.readStream.format("lakeflow_connect").option("tableName", table)
+    for key, value in options.items():
+        reader = reader.option(key, value)
+    return reader.load()
+
+
+def kill_before_commit(checkpoint, sink, batch_id):
+    """As if the query died after planning `batch_id` and before committing it."""
+    for name in (str(batch_id), f".{batch_id}.crc"):
+        (checkpoint / "commits" / name).unlink()
+    shutil.rmtree(sink.root / f"batch={batch_id}")
+
+
+def test_a_restarted_stream_loses_and_repeats_nothing(spark, tmp_path):
     sink, checkpoint = BatchFiles(tmp_path / "out"), tmp_path / "ck"
+    staging = str(tmp_path / "staging")
     # Stopped after one micro-batch, then resumed to the end from the checkpoint.
-    run(stream(spark, name, "items"), sink, checkpoint, once=True)
+    run(moving(spark, 25, stagingLocation=staging), sink, checkpoint, once=True)
     assert sink.calls == [0] and len(sink.rows(0)) == 10
-    run(stream(spark, name, "items"), sink, checkpoint)
+    run(moving(spark, 25, stagingLocation=staging), sink, checkpoint)
     assert sink.calls == [0, 1, 2]
     assert sorted(r["id"] for r in sink.rows()) == list(range(25))
 
-    # Killed after planning batch 2 and before committing it: the restarted query
-    # plans the batch again from the checkpoint's offsets, and the engine reads the
-    # same records from the same start.
-    first = sorted(r["id"] for r in sink.rows(2))
-    for commit in ("2", ".2.crc"):
-        (checkpoint / "commits" / commit).unlink()
-    shutil.rmtree(tmp_path / "out" / "batch=2")
-    run(stream(spark, name, "items"), sink, checkpoint)
-    assert sink.calls == [0, 1, 2, 2]
-    assert sorted(r["id"] for r in sink.rows(2)) == first == list(range(20, 25))
-    assert sorted(r["id"] for r in sink.rows()) == list(range(25))
+    # Killed after planning batch 2 and before committing it, while the source moved
+    # on (five more items): the restarted query delivers batch 2 exactly as planned,
+    # from the staging location, and the new items come in the batch after it.
+    kill_before_commit(checkpoint, sink, 2)
+    run(moving(spark, 30, stagingLocation=staging), sink, checkpoint)
+    assert sink.calls == [0, 1, 2, 2, 3]
+    assert sorted(r["id"] for r in sink.rows(2)) == list(range(20, 25))
+    assert sorted(r["id"] for r in sink.rows(3)) == list(range(25, 30))
+    assert sorted(r["id"] for r in sink.rows()) == list(range(30))
 
     # Caught up: one more run plans nothing.
-    run(stream(spark, name, "items"), sink, checkpoint)
+    run(moving(spark, 30, stagingLocation=staging), sink, checkpoint)
+    assert sink.calls == [0, 1, 2, 2, 3]
+
+
+def test_without_staging_a_replay_reads_again_or_fails_clearly(spark, tmp_path):
+    sink, checkpoint = BatchFiles(tmp_path / "out"), tmp_path / "ck"
+    run(moving(spark, 25), sink, checkpoint)
+    assert sink.calls == [0, 1, 2]
+    # The source unchanged: batch 2 is read again from its start, the same records.
+    kill_before_commit(checkpoint, sink, 2)
+    run(moving(spark, 25), sink, checkpoint)
     assert sink.calls == [0, 1, 2, 2]
+    assert sorted(r["id"] for r in sink.rows(2)) == list(range(20, 25))
+    # The source moved on: the read from batch 2's start ends elsewhere.
+    kill_before_commit(checkpoint, sink, 2)
+    with pytest.raises(Exception) as error:
+        run(moving(spark, 30), sink, checkpoint)
+    message = str(error.value)
+    assert "table 'items'" in message and "cannot be replayed after the restart" in message, \
+        message[:3000]
+    assert 'now ends at {"cursor":"2024-01-02T05:00:00+00:00"}' in message, message[:3000]
 
 
 def test_partitioned_streams_are_read_by_the_tasks(spark, home_cli, tmp_path):
@@ -120,24 +159,6 @@ def test_partitioned_streams_are_read_by_the_tasks(spark, home_cli, tmp_path):
     assert [len(sink.rows(i)) for i in sink.calls] == [15, 15, 10]
     assert sorted(r["seq"] for r in sink.rows()) == list(range(40))
     assert trace.read_text().count("read_partition") == 3 + 3 + 2
-
-
-def test_a_replay_the_source_cannot_repeat_fails_clearly(home_cli):
-    from lakeflow_connect import LakeflowError
-    from lakeflow_connect.stream_reader import StreamReader
-    name = memory(home_cli, "mem_replay")
-    reader = StreamReader({"databricks.connection": name, "tableName": "items"})
-    end = reader.latestOffset({}, reader.getDefaultReadLimit())
-    assert len(reader.partitions({}, end)) == 1
-    # After a restart nothing is staged: the batch is read again, and must end where
-    # the checkpoint says it ended.
-    restarted = StreamReader({"databricks.connection": name, "tableName": "items"})
-    assert len(restarted.partitions({}, end)) == 1
-    with pytest.raises(LakeflowError) as error:
-        restarted.partitions({}, {"cursor": "2024-01-01T05:00:00+00:00"})
-    message = str(error.value)
-    assert "table 'items'" in message and "cannot be replayed" in message, message
-    assert '"2024-01-01T09:00:00+00:00"' in message, message
 
 
 def test_a_bad_read_limit_is_one_clear_error(spark, home_cli, tmp_path):

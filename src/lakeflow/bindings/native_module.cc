@@ -155,6 +155,9 @@ class Source {
     return {OffsetToString(read.end), StreamCapsule(source_, std::move(read.batches))};
   }
 
+  // Whether the connector plans this stream in partitions, which the tasks read.
+  bool StreamsInPartitions() { return source_->StreamsInPartitions(); }
+
   // The end of the records after `start` for a stream read in partitions,
   // without reading them; None when only reading finds the end.
   std::optional<std::string> PlannedStreamEnd(const std::string& start) {
@@ -243,6 +246,7 @@ PYBIND11_MODULE(_native, m) {
       .def("partitions", &Source::Partitions)
       .def("read", &Source::Read, py::arg("partition") = py::none())
       .def("read_micro_batch", &Source::ReadMicroBatch, py::arg("start"))
+      .def("streams_in_partitions", &Source::StreamsInPartitions)
       .def("planned_stream_end", &Source::PlannedStreamEnd, py::arg("start"))
       .def("stream_partitions", &Source::StreamPartitions, py::arg("start"), py::arg("end"))
       .def("read_stream_partition", &Source::ReadStreamPartition, py::arg("partition"))

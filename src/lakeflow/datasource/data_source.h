@@ -79,6 +79,7 @@ class DataSource {
   // reading them, or nullopt when the stream's end is known only by reading
   // it (then ReadMicroBatch is the way); the partitions between two offsets;
   // and one partition's records.
+  bool StreamsInPartitions() { return PartitionedStream() != nullptr; }
   Result<std::optional<Offset>> PlannedStreamEnd(const Offset& start);
   Result<std::vector<Json>> StreamPartitions(const Offset& start, const Offset& end);
   Result<std::unique_ptr<BatchIterator>> ReadStreamPartition(const Json& partition);

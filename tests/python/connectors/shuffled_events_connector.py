@@ -4,7 +4,7 @@ come before or after the upserts they race.
 
 Table `accounts` (cdc_with_deletes, key `id`, sequence `seq`). Each read returns one
 micro-batch of random events; option `seed` fixes them and `batches` (default 3) says
-how many reads there are, so every engine that reads it sees the same events.
+how many reads there are (`null_sequences=false` leaves out null sequences), so every engine that reads it sees the same events.
 """
 import random
 
@@ -17,6 +17,7 @@ class LakeflowConnect:
     def __init__(self, options: dict) -> None:
         self.seed = int(options.get("seed", "1"))
         self.batches = int(options.get("batches", "3"))
+        self.null_sequences = options.get("null_sequences", "true") == "true"
 
     def list_tables(self):
         return ["accounts"]
@@ -34,7 +35,9 @@ class LakeflowConnect:
         count = rng.randint(10, 25) if flow == "upserts" else rng.randint(1, 5)
         events = []
         for i in range(count):
-            seq = None if rng.random() < 0.1 else rng.randint(0, 30)
+            seq = rng.randint(0, 30)
+            if rng.random() < 0.1 and self.null_sequences:
+                seq = None
             events.append({"id": rng.randrange(KEYS), "seq": seq, "v": f"{flow}{batch}.{i}"})
         return events
 

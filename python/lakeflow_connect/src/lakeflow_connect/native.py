@@ -7,9 +7,14 @@ import pyarrow as pa
 from lakeflow_connect import _native
 
 
+# Options of the Spark readers themselves, which the engine never sees.
+READER_OPTIONS = ("staginglocation",)
+
+
 def open_source(options):
     """A `_native.Source` for a read's options (all values as strings)."""
-    return _native.Source({str(k): str(v) for k, v in options.items()})
+    return _native.Source({str(k): str(v) for k, v in options.items()
+                           if str(k).lower() not in READER_OPTIONS})
 
 
 class _Stream:

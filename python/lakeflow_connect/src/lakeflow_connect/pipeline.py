@@ -13,6 +13,8 @@ with Trigger.AvailableNow streams of the `lakeflow_connect` data source:
   cdc                   foreachBatch MERGE: upserts by key, the highest sequence wins
   cdc_with_deletes      the same, then the delete flow: MERGE ... DELETE, with tombstones
   snapshot              a batch read that becomes the table's content
+  SCD_TYPE_2            foreachBatch: each affected key's history computed again from
+                        its versions, its deletes and the micro-batch, then one MERGE
 
 These are the semantics of the native pipeline (docs/pipelines.md): a late upsert never
 replaces a newer row, at an equal sequence the later arrival wins, a null sequence sorts
@@ -27,6 +29,7 @@ ROOT/catalog/schema/name. Stream checkpoints and tombstones live under ROOT/_lak
 import json
 import os
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
@@ -37,6 +40,8 @@ __all__ = ["ingest"]
 
 SEQUENCE = "__lakeflow_sequence"  # a tombstone's sequence
 ARRIVAL = "__lakeflow_arrival"  # order of arrival inside a micro-batch
+START, END = "__START_AT", "__END_AT"  # an SCD_TYPE_2 version's span
+IS_DELETE = "__lakeflow_is_delete"  # SCD_TYPE_2: an event that ends a version
 
 
 def ingest(spark, spec, path=None):
@@ -46,12 +51,12 @@ def ingest(spark, spec, path=None):
     root = path or _delta_root(plan)
     from lakeflow_connect import register
     register(spark)
-    tables = {}
-    for table in plan["tables"]:
-        flow = _TableFlow(spark, plan["connection"], table, root)
+    flows = [_TableFlow(spark, table, root) for table in plan["tables"]]
+    for flow in flows:
+        flow.check()
+    for flow in flows:
         flow.run()
-        tables[table["destination"]] = flow.target
-    return tables
+    return {flow.name: flow.target for flow in flows}
 
 
 def _delta_root(plan):
@@ -68,13 +73,18 @@ def _quote(path):
     return ".".join("`" + part.replace("`", "``") + "`" for part in path.split("."))
 
 
+def _table(path):
+    """A Delta table at `path`, as SQL."""
+    return "delta.`" + path.replace("`", "``") + "`"
+
+
 def _at_most(a, b):
     """SQL for `a sorts at or below b`, where null sorts below every value."""
     return f"({a} IS NULL OR ({b} IS NOT NULL AND {a} <= {b}))"
 
 
 class _TableFlow:
-    def __init__(self, spark, connection, table, root):
+    def __init__(self, spark, table, root):
         self.spark = spark
         self.table = table
         self.name = table["destination"]
@@ -84,15 +94,27 @@ class _TableFlow:
         self.keys = table["primary_keys"]
         self.sequence = table["sequence_by"]
 
-    def run(self):
-        if self.table["scd_type"] == "SCD_TYPE_2":
+    def check(self):
+        """Refuses, before any table is written, what Spark cannot build."""
+        if self.table["ingestion_type"] == "snapshot" and self._keeps_history():
             raise LakeflowError(
-                f"table '{self.name}': SCD_TYPE_2 is not built on Spark yet; "
-                "`lakeflow pipeline run` builds it natively")
+                f"table '{self.name}': SCD_TYPE_2 of a snapshot table is not built on "
+                "Spark yet; `lakeflow pipeline run` builds it natively")
+
+    def _keeps_history(self):
+        return self.table["scd_type"] == "SCD_TYPE_2" and not self.table["appends"]
+
+    def run(self):
+        history = self._keeps_history()
         if self.table["ingestion_type"] == "snapshot":
             self._snapshot()
         elif self.table["appends"]:
             self._append()
+        elif history:
+            self._stream("changes", lambda b, i: self._versions(b, deletes=False))
+            if self.table["deletes"]:
+                self._stream("deletes", lambda b, i: self._versions(b, deletes=True),
+                             isDeleteFlow="true")
         else:
             self._stream("changes", self._upsert)
             if self.table["deletes"]:
@@ -107,14 +129,21 @@ class _TableFlow:
         return reader.load()
 
     def _stream(self, flow, apply, **extra):
-        frame = self._reader(self.spark.readStream, **extra)
-        query = (frame.writeStream.foreachBatch(apply)
+        frame = self._reader(self.spark.readStream, **extra,
+                             stagingLocation=os.path.join(self.state, "staged", flow))
+
+        def apply_rows(batch, batch_id):
+            if not batch.isEmpty():  # an empty micro-batch changes nothing: no commit
+                apply(batch, batch_id)
+
+        query = (frame.writeStream.foreachBatch(apply_rows)
                  .option("checkpointLocation", os.path.join(self.state, flow))
                  .trigger(availableNow=True).start())
         query.awaitTermination()
 
     def _append(self):
-        frame = self._reader(self.spark.readStream)
+        frame = self._reader(self.spark.readStream,
+                             stagingLocation=os.path.join(self.state, "staged", "changes"))
         query = (frame.writeStream.format("delta").outputMode("append")
                  .option("checkpointLocation", os.path.join(self.state, "changes"))
                  .option("mergeSchema", "true").trigger(availableNow=True).start(self.target))
@@ -149,7 +178,12 @@ class _TableFlow:
         return " AND ".join(f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys)
 
     def _exists(self, path):
-        return os.path.isdir(os.path.join(path, "_delta_log"))
+        """Whether a Delta table is at `path` (local or any file system Spark reads)."""
+        try:
+            self.spark.read.format("delta").load(path)
+            return True
+        except AnalysisException:
+            return False
 
     def _upsert(self, batch, batch_id):
         spark = batch.sparkSession
@@ -166,7 +200,7 @@ class _TableFlow:
         view = f"lakeflow_upserts_{batch_id}"
         rows.createOrReplaceTempView(view)
         spark.sql(
-            f"MERGE WITH SCHEMA EVOLUTION INTO delta.`{self.target}` t USING {view} s "
+            f"MERGE WITH SCHEMA EVOLUTION INTO {_table(self.target)} t USING {view} s "
             f"ON {self._on()} "
             f"WHEN MATCHED AND {_at_most(self._seq('t'), self._seq('s'))} THEN UPDATE SET * "
             "WHEN NOT MATCHED THEN INSERT *")
@@ -181,14 +215,125 @@ class _TableFlow:
         deletes.createOrReplaceTempView(view)
         if self._exists(self.target):
             spark.sql(
-                f"MERGE INTO delta.`{self.target}` t USING {view} s ON {self._on()} "
+                f"MERGE INTO {_table(self.target)} t USING {view} s ON {self._on()} "
                 f"WHEN MATCHED AND {_at_most(self._seq('t'), f's.{SEQUENCE}')} THEN DELETE")
         tombstones = os.path.join(self.state, "tombstones")
         if not self._exists(tombstones):
             deletes.limit(0).write.format("delta").save(tombstones)
         spark.sql(
-            f"MERGE INTO delta.`{tombstones}` t USING {view} s ON {self._on()} "
+            f"MERGE INTO {_table(tombstones)} t USING {view} s ON {self._on()} "
             f"WHEN MATCHED AND {_at_most(f't.{SEQUENCE}', f's.{SEQUENCE}')} "
             f"THEN UPDATE SET t.{SEQUENCE} = s.{SEQUENCE} "
             "WHEN NOT MATCHED THEN INSERT *")
+        spark.catalog.dropTempView(view)
+
+    # -- SCD_TYPE_2
+
+    def _versions(self, batch, deletes):
+        """Applies a micro-batch to the history: every key it touches gets its versions
+        computed again from all its events (its current versions, its past deletes,
+        kept beside the table, and the micro-batch), and one MERGE writes the
+        difference. A key's events, one per sequence (a delete wins a tie, else the
+        last upsert to arrive), each upsert a version ending at the key's next event."""
+        spark = batch.sparkSession
+        if batch.where(F.expr(_quote(self.sequence)).isNull()).limit(1).count():
+            raise LakeflowError(
+                f"table '{self.name}': SCD_TYPE_2 needs a sequence_by value and a row has "
+                f"none in '{self.sequence}'")
+        columns = self._history_columns(batch)
+        key_cols = [F.col(_quote(k)) for k in self.keys]
+        events = self._batch_events(batch, columns, deletes)
+        touched = events.select(*key_cols).distinct()
+        history = self._history(spark, batch, columns).join(touched, self.keys, "left_semi")
+        past = self._past_deletes(spark, columns).join(touched, self.keys, "left_semi")
+        every = history.drop(END).withColumn(IS_DELETE, F.lit(False)) \
+            .withColumn(ARRIVAL, F.lit(-1).cast("long")).unionByName(past).unionByName(events)
+        one = Window.partitionBy(*key_cols, F.col(START)).orderBy(
+            F.col(IS_DELETE).desc(), F.col(ARRIVAL).desc())
+        winners = every.withColumn("__lakeflow_rank", F.row_number().over(one)) \
+            .where("__lakeflow_rank = 1").drop("__lakeflow_rank", ARRIVAL)
+        following = Window.partitionBy(*key_cols).orderBy(F.col(START))
+        versions = winners.withColumn(END, F.lead(START).over(following)) \
+            .where(~F.col(IS_DELETE)).drop(IS_DELETE).withColumn("__lakeflow_op", F.lit("upsert"))
+        gone = history.join(versions.select(*self.keys, START), [*self.keys, START], "left_anti") \
+            .withColumn("__lakeflow_op", F.lit("delete"))
+        view = "lakeflow_versions"
+        versions.unionByName(gone).createOrReplaceTempView(view)
+        names = [*columns, START, END]
+        on = " AND ".join([f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys] +
+                          [f"t.{START} <=> s.{START}"])
+        spark.sql(
+            f"MERGE INTO {_table(self.target)} t USING {view} s ON {on} "
+            "WHEN MATCHED AND s.__lakeflow_op = 'delete' THEN DELETE "
+            "WHEN MATCHED THEN UPDATE SET "
+            + ", ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in names) +
+            " WHEN NOT MATCHED AND s.__lakeflow_op = 'upsert' THEN INSERT ("
+            + ", ".join(_quote(c) for c in names) + ") VALUES ("
+            + ", ".join(f"s.{_quote(c)}" for c in names) + ")")
+        spark.catalog.dropTempView(view)
+        if deletes:
+            self._keep_deletes(spark, events)
+
+    def _history_columns(self, batch):
+        """The history's data columns: the changes' columns (the table's schema)."""
+        if self._exists(self.target):
+            schema = batch.sparkSession.read.format("delta").load(self.target).schema
+            return [f.name for f in schema.fields if f.name not in (START, END)]
+        return batch.columns
+
+    def _batch_events(self, batch, columns, deletes):
+        """The micro-batch as events: its rows with START their sequence, in arrival order."""
+        start = F.expr(_quote(self.sequence)).alias(START)
+        rows = batch.withColumn(ARRIVAL, F.monotonically_increasing_id())
+        if deletes:
+            keys = [F.col(_quote(k)).alias(k) for k in self.keys]
+            events = rows.select(*keys, start, F.col(ARRIVAL))
+        else:
+            present = [F.col(_quote(c)) for c in columns if c in batch.columns]
+            events = rows.select(*present, start, F.col(ARRIVAL))
+        return self._conform(events, batch, columns).withColumn(IS_DELETE, F.lit(deletes))
+
+    def _conform(self, frame, batch, columns):
+        """`frame` with every data column, typed as the changes type it (nulls where absent)."""
+        types = dict(self._history(batch.sparkSession, batch, columns).dtypes)
+        for c in columns:
+            if c not in frame.columns:
+                frame = frame.withColumn(c, F.lit(None).cast(types[c]))
+        return frame.select(*[F.col(_quote(c)) for c in columns], START, ARRIVAL)
+
+    def _history(self, spark, batch, columns):
+        """The history table, created empty from the micro-batch's schema the first time."""
+        if not self._exists(self.target):
+            start = F.expr(_quote(self.sequence))
+            batch.select(*[F.col(_quote(c)) for c in columns], start.alias(START),
+                         start.alias(END)).limit(0).write.format("delta").save(self.target)
+        return spark.read.format("delta").load(self.target)
+
+    def _past_deletes(self, spark, columns):
+        """Every delete applied so far, as events (they end versions that arrive late)."""
+        path = os.path.join(self.state, "deletes")
+        history = spark.read.format("delta").load(self.target)
+        types = dict(history.dtypes)
+        empty = history.limit(0).drop(END).withColumn(IS_DELETE, F.lit(True)) \
+            .withColumn(ARRIVAL, F.lit(-1).cast("long"))
+        if not self._exists(path):
+            return empty
+        kept = spark.read.format("delta").load(path)
+        for c in columns:
+            if c not in self.keys:
+                kept = kept.withColumn(c, F.lit(None).cast(types[c]))
+        return kept.withColumn(IS_DELETE, F.lit(True)).withColumn(ARRIVAL, F.lit(-1).cast("long")) \
+            .select(*empty.columns)
+
+    def _keep_deletes(self, spark, events):
+        path = os.path.join(self.state, "deletes")
+        kept = events.select(*self.keys, START).distinct()
+        if not self._exists(path):
+            kept.limit(0).write.format("delta").save(path)
+        view = "lakeflow_kept_deletes"
+        kept.createOrReplaceTempView(view)
+        on = " AND ".join([f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys] +
+                          [f"t.{START} <=> s.{START}"])
+        spark.sql(f"MERGE INTO {_table(path)} t USING {view} s ON {on} "
+                  "WHEN NOT MATCHED THEN INSERT *")
         spark.catalog.dropTempView(view)

@@ -3,15 +3,24 @@
 Spark's offsets are the connector's own. A connector tells where a read ends only by
 reading (the seed's `read_table` returns records and the next offset together), so
 `latestOffset` reads the micro-batch on the driver, bounded by Spark's read limit, and
-keeps it as Arrow IPC until `partitions` ships it to the tasks. A micro-batch planned
-before a restart is read again from its start, and must end where it ended before; if
-the source has moved on, the stream fails with one line rather than deliver other
-records under the same batch. Connectors that plan their streams in partitions
-(`latest_offset` and `get_stream_partitions`) are read by the tasks themselves.
+stages it as Arrow IPC until `partitions` ships it to the tasks.
+
+A micro-batch planned before a restart must be delivered again exactly. With option
+`stagingLocation` (a directory; `lakeflow_connect.pipeline` sets one per flow) the staged
+batch is written there before Spark logs its offsets, and read back after a restart.
+Without it, the batch is read again from its start, and must end where it ended before;
+if the source has moved on, the stream fails with one line rather than deliver other
+records under the same batch.
+
+Connectors that plan their streams in partitions (`latest_offset` and
+`get_stream_partitions`) are read by the tasks themselves.
 """
+import hashlib
 import json
+import os
 
 import pyarrow as pa
+import pyarrow.fs
 from pyspark.sql.datasource import DataSourceStreamReader, InputPartition
 from pyspark.sql.streaming.datasource import (ReadAllAvailable, ReadMaxRows,
                                               SupportsTriggerAvailableNow)
@@ -19,11 +28,16 @@ from pyspark.sql.streaming.datasource import (ReadAllAvailable, ReadMaxRows,
 from lakeflow_connect._native import LakeflowError
 from lakeflow_connect.native import batches, canonical, open_source
 
+# Spark hands a data source its options with keys lowercased. The staging location is
+# the reader's own (open_source never passes it on); the limit is set per read.
 LIMIT_OPTION = "max_records_per_batch"
+STAGING_OPTION = "staginglocation"
 
-# Rows per task of a micro-batch read on the driver: enough that a task's start-up
-# is small beside its rows, few enough that a large micro-batch uses every core.
+# One task's share of a micro-batch read on the driver: enough that a task's start-up is
+# small beside its rows, few enough that a large micro-batch uses every core and that a
+# task (which carries its rows) stays far below Spark's RPC message limit.
 ROWS_PER_TASK = 65536
+BYTES_PER_TASK = 16 << 20
 
 
 class _Staged(InputPartition):
@@ -53,9 +67,9 @@ def _max_rows(options):
     return rows
 
 
-def _stage(capsule):
-    """The batches of a capsule as IPC byte strings of about ROWS_PER_TASK rows each."""
-    chunks, writer, sink, rows = [], None, None, 0
+def _chunks(capsule):
+    """The batches of a capsule as IPC byte strings of at most a task's share each."""
+    chunks, writer, sink, rows, size = [], None, None, 0, 0
     for batch in batches(capsule):
         if batch.num_rows == 0:
             continue
@@ -63,15 +77,64 @@ def _stage(capsule):
             sink = pa.BufferOutputStream()
             writer = pa.ipc.new_stream(sink, batch.schema)
         writer.write_batch(batch)
-        rows += batch.num_rows
-        if rows >= ROWS_PER_TASK:
+        rows, size = rows + batch.num_rows, size + batch.nbytes
+        if rows >= ROWS_PER_TASK or size >= BYTES_PER_TASK:
             writer.close()
             chunks.append(sink.getvalue().to_pybytes())
-            writer, rows = None, 0
+            writer, rows, size = None, 0, 0
     if writer is not None:
         writer.close()
         chunks.append(sink.getvalue().to_pybytes())
     return chunks
+
+
+class _Stage:
+    """The micro-batch waiting to be planned: in memory, and in the staging location
+    when there is one (a local path or a URI pyarrow's file systems open)."""
+
+    def __init__(self, location):
+        self._memory = {}
+        self._fs = self._root = None
+        if location:
+            self._fs, self._root = pyarrow.fs.FileSystem.from_uri(
+                location if "://" in location else os.path.abspath(location))
+            self._fs.create_dir(self._root, recursive=True)
+
+    def _dir(self, key):
+        return f"{self._root}/{hashlib.sha1(key.encode()).hexdigest()}"
+
+    def put(self, start, end, chunks):
+        """Stages the batch [start, end), dropping every other: Spark asks for a new
+        batch only once the one before is committed."""
+        key = start + "\n" + end
+        self._memory = {key: chunks}
+        if self._fs is None:
+            return
+        for info in self._fs.get_file_info(pyarrow.fs.FileSelector(self._root)):
+            self._fs.delete_dir(info.path)
+        # Written aside and renamed, so a staged batch is whole or absent.
+        final, partial = self._dir(key), self._dir(key) + ".partial"
+        self._fs.create_dir(partial)
+        for i, chunk in enumerate(chunks):
+            with self._fs.open_output_stream(f"{partial}/{i:06d}.arrows") as out:
+                out.write(chunk)
+        self._fs.move(partial, final)
+
+    def get(self, start, end):
+        key = start + "\n" + end
+        if key in self._memory:
+            return self._memory[key]
+        if self._fs is None:
+            return None
+        folder = self._dir(key)
+        if self._fs.get_file_info(folder).type != pyarrow.fs.FileType.Directory:
+            return None
+        files = sorted(i.path for i in self._fs.get_file_info(pyarrow.fs.FileSelector(folder)))
+        chunks = []
+        for path in files:
+            with self._fs.open_input_stream(path) as f:
+                chunks.append(f.read())
+        return chunks
 
 
 class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
@@ -80,10 +143,10 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
     the tasks, on a fresh copy that opens its own engine handle."""
 
     def __init__(self, options):
-        self.options = options
+        self.options = {k.lower(): v for k, v in options.items()}
         self._sources = {}  # max rows per read (None: the connector's own) -> Source
-        self._staged = {}  # (start, end) canonical texts -> IPC chunks
-        self._partitioned = None  # whether the connector plans the stream in partitions
+        self._last = None  # the Source of the latest read
+        self._stage = None
 
     def _source(self, limit):
         max_rows = limit.max_rows if isinstance(limit, ReadMaxRows) else None
@@ -92,7 +155,13 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
             if max_rows is not None:
                 options[LIMIT_OPTION] = str(max_rows)
             self._sources[max_rows] = open_source(options)
-        return self._sources[max_rows]
+        self._last = self._sources[max_rows]
+        return self._last
+
+    def _staged(self):
+        if self._stage is None:
+            self._stage = _Stage(self.options.get(STAGING_OPTION))
+        return self._stage
 
     def initialOffset(self):
         return {}
@@ -109,40 +178,43 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
     def latestOffset(self, start, limit):
         source = self._source(limit)
         start_text = canonical(start)
-        planned = source.planned_stream_end(start_text)
-        self._partitioned = planned is not None
-        if planned is not None:
-            return start if planned == start_text else json.loads(planned)
+        if start:
+            # Spark asks for the next batch only once the batch ending at `start` is
+            # committed; it tells the source so itself only a batch later.
+            source.commit(start_text)
+        if source.streams_in_partitions():
+            end_text = source.planned_stream_end(start_text)
+            return start if end_text == start_text else json.loads(end_text)
         end_text, capsule = source.read_micro_batch(start_text)
         if end_text == start_text:
             return start
-        # Only the newest micro-batch is ever waiting to be planned.
-        self._staged = {(start_text, end_text): _stage(capsule)}
+        self._staged().put(start_text, end_text, _chunks(capsule))
         return json.loads(end_text)
 
     def partitions(self, start, end):
         start_text, end_text = canonical(start), canonical(end)
         if start_text == end_text:
             return []
-        source = self._source(self.getDefaultReadLimit())
-        if self._partitioned is None:
-            self._partitioned = source.planned_stream_end(start_text) is not None
-        if self._partitioned:
+        source = self._last or self._source(self.getDefaultReadLimit())
+        if source.streams_in_partitions():
             return [_Planned(p) for p in source.stream_partitions(start_text, end_text)]
-        chunks = self._staged.pop((start_text, end_text), None)
+        chunks = self._staged().get(start_text, end_text)
         if chunks is None:
             chunks = self._replay(source, start_text, end_text)
         return [_Staged(chunk) for chunk in chunks]
 
     def _replay(self, source, start_text, end_text):
-        """A micro-batch planned before a restart, read again from its start."""
+        """A micro-batch planned before a restart and staged nowhere, read again."""
         again, capsule = source.read_micro_batch(start_text)
         if again != end_text:
             raise LakeflowError(
-                f"table '{self.options.get('tableName')}': the micro-batch from {start_text} "
+                f"table '{self.options.get('tablename')}': the micro-batch from {start_text} "
                 f"to {end_text} cannot be replayed after the restart: a read from its start "
-                f"now ends at {again}; start the stream again with a new checkpoint")
-        return _stage(capsule)
+                f"now ends at {again}; set option stagingLocation so that a planned "
+                "micro-batch survives a restart")
+        chunks = _chunks(capsule)
+        self._staged().put(start_text, end_text, chunks)
+        return chunks
 
     def read(self, partition):
         if isinstance(partition, _Staged):
@@ -151,8 +223,9 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         yield from batches(open_source(self.options).read_stream_partition(partition.value))
 
     def commit(self, end):
-        self._source(self.getDefaultReadLimit()).commit(canonical(end))
+        source = self._last or self._source(self.getDefaultReadLimit())
+        source.commit(canonical(end))
 
     def stop(self):
         self._sources.clear()
-        self._staged.clear()
+        self._last = self._stage = None
