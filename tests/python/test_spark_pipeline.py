@@ -2,6 +2,8 @@
 Delta tables as `lakeflow pipeline run` (a differential test, read back with `deltalake`),
 for cdc, cdc_with_deletes, append and snapshot tables, through a change of the source;
 what it cannot build is one clear error."""
+import json
+
 import pytest
 
 from conftest import ROOT
@@ -74,10 +76,7 @@ def test_deletes_and_snapshots_equal_the_native_pipelines(spark, home_cli, tmp_p
 
 def test_what_spark_cannot_build_is_one_clear_error(spark, home_cli, tmp_path):
     from lakeflow_connect import LakeflowError, pipeline
-    name = memory(home_cli, "mem_pipeline_scd2")
-    with pytest.raises(LakeflowError, match="table 'colors': SCD_TYPE_2 of a snapshot table"):
-        pipeline.ingest(spark, spec(tmp_path, name, ["colors"], scd="SCD_TYPE_2"),
-                        path=str(tmp_path / "spark"))
+    name = memory(home_cli, "mem_pipeline_errors")
     sqlite = tmp_path / "sqlite.yaml"
     sqlite.write_text(f"connection_name: {name}\nobjects:\n  - table: {{source_table: items}}\n")
     with pytest.raises(LakeflowError, match="destination is sqlite"):
@@ -157,3 +156,27 @@ def test_postgres_cdc_lands_as_the_native_pipeline_lands_it(spark, home_cli, pg,
         "UPDATE accounts SET id = 5000 WHERE id = 10",
         "DELETE FROM accounts WHERE id % 11 = 0")
     run_and_compare()
+
+
+def test_snapshot_history_equals_the_native_pipelines(spark, home_cli, tmp_path):
+    """SCD_TYPE_2 of a snapshot table: a version per run of snapshots holding the same
+    values, through a new key, a changed one, a vanished one and one that comes back."""
+    colors = tmp_path / "colors.json"
+    name = memory(home_cli, "mem_snapshots", "LakeflowConnect", "-o", f"colors_file={colors}")
+    path = spec(tmp_path, name, ["colors"], scd="SCD_TYPE_2")
+    snapshots = [{"red": "#f00", "green": "#0f0"},
+                 {"red": "#f00", "green": "#0f1", "blue": "#00f"},
+                 {"green": "#0f1", "blue": "#00f"},
+                 {"green": "#0f1", "blue": "#00f"},
+                 {"red": "#f00", "blue": "#00f"}]
+    for snapshot in snapshots:
+        colors.write_text(json.dumps([{"name": k, "hex": v} for k, v in snapshot.items()]))
+        run_both(spark, home_cli, path, tmp_path)
+
+    def rows(engine):
+        return sorted((r["name"], r["hex"], r["__START_AT"], r["__END_AT"])
+                      for r in delta_rows(tmp_path / engine, "colors"))
+    assert rows("native") == [("blue", "#00f", 2, None), ("green", "#0f0", 1, 2),
+                              ("green", "#0f1", 2, 5), ("red", "#f00", 1, 3),
+                              ("red", "#f00", 5, None)]
+    assert rows("spark") == rows("native")

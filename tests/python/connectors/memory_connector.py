@@ -5,9 +5,11 @@ Tables:
   items   cdc_with_deletes, cursor updated_at; read in pages of `page_size`
   events  append, cursor seq
   colors  snapshot
-Option `items` (default 25) sets how many items there are.
+Option `items` (default 25) sets how many items there are; option `colors_file` names a
+JSON file holding the colors snapshot, read at every read.
 """
 import datetime
+import json
 from decimal import Decimal
 
 from pyspark.sql.types import (ArrayType, DecimalType, LongType, StringType, StructField,
@@ -61,6 +63,9 @@ class LakeflowConnect:
                     for s in range(start, min(start + self.page_size, 40))]
             return iter(rows), {"seq": start + len(rows)}
         if table_name == "colors":
+            if "colors_file" in self.options:  # a snapshot that tests change between runs
+                with open(self.options["colors_file"]) as f:
+                    return iter(json.load(f)), None
             return iter([{"name": "red", "hex": "#f00"}, {"name": "green", "hex": "#0f0"}]), None
         raise ValueError(f"Unsupported table: {table_name}")
 

@@ -1,8 +1,10 @@
 """The engine's handles, as the readers use them: a Source opened from Spark's options,
 and its Arrow C streams as pyarrow batches."""
 import json
+import os
 
 import pyarrow as pa
+import pyarrow.fs
 
 from lakeflow_connect import _native
 
@@ -35,3 +37,9 @@ def batches(capsule):
 def canonical(offset):
     """An offset (a dict) as the engine's canonical text, so two can be compared."""
     return _native.canonical_offset(json.dumps(offset))
+
+
+def file_system(location):
+    """(file system, path) for a local path or a URI pyarrow's file systems open."""
+    return pyarrow.fs.FileSystem.from_uri(
+        location if "://" in location else os.path.abspath(location))

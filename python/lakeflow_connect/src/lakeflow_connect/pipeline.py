@@ -14,7 +14,8 @@ with Trigger.AvailableNow streams of the `lakeflow_connect` data source:
   cdc_with_deletes      the same, then the delete flow: MERGE ... DELETE, with tombstones
   snapshot              a batch read that becomes the table's content
   SCD_TYPE_2            foreachBatch: each affected key's history computed again from
-                        its versions, its deletes and the micro-batch, then one MERGE
+                        its versions, its deletes and the micro-batch, then one MERGE;
+                        of a snapshot table: versions numbered by snapshot, one MERGE
 
 These are the semantics of the native pipeline (docs/pipelines.md): a late upsert never
 replaces a newer row, at an equal sequence the later arrival wins, a null sequence sorts
@@ -29,12 +30,14 @@ ROOT/catalog/schema/name. Stream checkpoints and tombstones live under ROOT/_lak
 import json
 import os
 
+import pyarrow.fs
 from pyspark.errors import AnalysisException
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from lakeflow_connect import _native
 from lakeflow_connect._native import LakeflowError
+from lakeflow_connect.native import file_system
 
 __all__ = ["ingest"]
 
@@ -52,8 +55,6 @@ def ingest(spark, spec, path=None):
     from lakeflow_connect import register
     register(spark)
     flows = [_TableFlow(spark, table, root) for table in plan["tables"]]
-    for flow in flows:
-        flow.check()
     for flow in flows:
         flow.run()
     return {flow.name: flow.target for flow in flows}
@@ -93,13 +94,6 @@ class _TableFlow:
         self.options = dict(table["read_options"])
         self.keys = table["primary_keys"]
         self.sequence = table["sequence_by"]
-
-    def check(self):
-        """Refuses, before any table is written, what Spark cannot build."""
-        if self.table["ingestion_type"] == "snapshot" and self._keeps_history():
-            raise LakeflowError(
-                f"table '{self.name}': SCD_TYPE_2 of a snapshot table is not built on "
-                "Spark yet; `lakeflow pipeline run` builds it natively")
 
     def _keeps_history(self):
         return self.table["scd_type"] == "SCD_TYPE_2" and not self.table["appends"]
@@ -151,6 +145,9 @@ class _TableFlow:
 
     def _snapshot(self):
         frame = self._reader(self.spark.read)
+        if self._keeps_history():
+            self._snapshot_versions(frame)
+            return
         if self.table["appends"]:
             frame.write.format("delta").mode("append").option("mergeSchema", "true") \
                 .save(self.target)
@@ -337,3 +334,55 @@ class _TableFlow:
         spark.sql(f"MERGE INTO {_table(path)} t USING {view} s ON {on} "
                   "WHEN NOT MATCHED THEN INSERT *")
         spark.catalog.dropTempView(view)
+
+    # -- SCD_TYPE_2 of a snapshot table
+
+    def _snapshot_versions(self, frame):
+        """Applies snapshot number N (1, 2, ... one per run): keys new in it open a
+        version at N, keys whose values changed close theirs at N and open another,
+        keys missing from it close theirs at N."""
+        spark = self.spark
+        number = self._snapshots_taken() + 1
+        columns = frame.columns
+        if not self._exists(self.target):
+            frame.limit(0).withColumn(START, F.lit(None).cast("long")) \
+                .withColumn(END, F.lit(None).cast("long")).write.format("delta").save(self.target)
+        current = spark.read.format("delta").load(self.target).where(F.col(END).isNull())
+        same = [F.col(f"n.{_quote(c)}").eqNullSafe(F.col(f"c.{_quote(c)}")) for c in columns]
+        keys = [F.col(f"n.{_quote(k)}").eqNullSafe(F.col(f"c.{_quote(k)}")) for k in self.keys]
+        unchanged = frame.alias("n").join(current.alias("c"), on=same, how="left_semi")
+        opened = frame.join(unchanged, on=[*self.keys], how="left_anti") \
+            .withColumn(START, F.lit(number).cast("long")).withColumn("__lakeflow_op", F.lit("open"))
+        closed = current.alias("c").join(unchanged.alias("n"), on=keys, how="left_anti") \
+            .select(*[F.col(f"c.{_quote(c)}") for c in columns], F.col(START)) \
+            .withColumn("__lakeflow_op", F.lit("close"))
+        view = "lakeflow_snapshot_versions"
+        opened.unionByName(closed).createOrReplaceTempView(view)
+        names = [*columns, START]
+        on = " AND ".join([f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys] +
+                          [f"t.{START} <=> s.{START}"])
+        spark.sql(
+            f"MERGE INTO {_table(self.target)} t USING {view} s ON {on} "
+            f"WHEN MATCHED AND s.__lakeflow_op = 'close' THEN UPDATE SET t.{END} = {number} "
+            "WHEN MATCHED THEN UPDATE SET "
+            + ", ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in columns) +
+            " WHEN NOT MATCHED AND s.__lakeflow_op = 'open' THEN INSERT ("
+            + ", ".join(_quote(c) for c in [*names, END]) + ") VALUES ("
+            + ", ".join(f"s.{_quote(c)}" for c in names) + ", NULL)")
+        spark.catalog.dropTempView(view)
+        self._snapshots_taken(number)
+
+    def _snapshots_taken(self, number=None):
+        """The number of the last snapshot applied, kept beside the table (or records it).
+        A run that dies between the MERGE and this record applies its number again,
+        which leaves the same versions."""
+        fs, path = file_system(os.path.join(self.state, "snapshots"))
+        if number is not None:
+            fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+            with fs.open_output_stream(path) as out:
+                out.write(str(number).encode())
+            return number
+        if fs.get_file_info(path).type != pyarrow.fs.FileType.File:
+            return 0
+        with fs.open_input_stream(path) as f:
+            return int(f.read().decode())

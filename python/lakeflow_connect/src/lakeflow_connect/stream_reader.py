@@ -17,7 +17,6 @@ Connectors that plan their streams in partitions (`latest_offset` and
 """
 import hashlib
 import json
-import os
 
 import pyarrow as pa
 import pyarrow.fs
@@ -26,7 +25,7 @@ from pyspark.sql.streaming.datasource import (ReadAllAvailable, ReadMaxRows,
                                               SupportsTriggerAvailableNow)
 
 from lakeflow_connect._native import LakeflowError
-from lakeflow_connect.native import batches, canonical, open_source
+from lakeflow_connect.native import batches, canonical, file_system, open_source
 
 # Spark hands a data source its options with keys lowercased. The staging location is
 # the reader's own (open_source never passes it on); the limit is set per read.
@@ -96,8 +95,7 @@ class _Stage:
         self._memory = {}
         self._fs = self._root = None
         if location:
-            self._fs, self._root = pyarrow.fs.FileSystem.from_uri(
-                location if "://" in location else os.path.abspath(location))
+            self._fs, self._root = file_system(location)
             self._fs.create_dir(self._root, recursive=True)
 
     def _dir(self, key):
