@@ -79,6 +79,29 @@ def _table(path):
     return "delta.`" + path.replace("`", "``") + "`"
 
 
+def _merge(source, into, on, clauses, evolve=False):
+    """MERGE INTO the Delta table `into` (as t) USING `source` (as s)."""
+    spark = source.sparkSession
+    view = "lakeflow_merge_source"
+    source.createOrReplaceTempView(view)
+    try:
+        spark.sql(f"MERGE {'WITH SCHEMA EVOLUTION ' if evolve else ''}INTO {_table(into)} t "
+                  f"USING {view} s ON {on} {clauses}")
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def _assign(columns):
+    """SQL setting each of `columns` of t to s's."""
+    return ", ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in columns)
+
+
+def _insert(columns):
+    """SQL inserting s's `columns`."""
+    names = ", ".join(_quote(c) for c in columns)
+    return f"({names}) VALUES ({', '.join('s.' + _quote(c) for c in columns)})"
+
+
 def _at_most(a, b):
     """SQL for `a sorts at or below b`, where null sorts below every value."""
     return f"({a} IS NULL OR ({b} IS NOT NULL AND {a} <= {b}))"
@@ -171,8 +194,9 @@ class _TableFlow:
     def _seq(self, alias):
         return f"{alias}.{_quote(self.sequence)}" if self.sequence else "NULL"
 
-    def _on(self):
-        return " AND ".join(f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys)
+    def _on(self, *columns):
+        """The MERGE condition: the keys, and `columns`, equal (null-safe)."""
+        return " AND ".join(f"t.{_quote(c)} <=> s.{_quote(c)}" for c in [*self.keys, *columns])
 
     def _exists(self, path):
         """Whether a Delta table is at `path` (local or any file system Spark reads)."""
@@ -194,35 +218,23 @@ class _TableFlow:
             rows = rows.alias("s").join(dead, on=[*on, cond], how="left_anti")
         if not self._exists(self.target):
             rows.limit(0).write.format("delta").save(self.target)
-        view = f"lakeflow_upserts_{batch_id}"
-        rows.createOrReplaceTempView(view)
-        spark.sql(
-            f"MERGE WITH SCHEMA EVOLUTION INTO {_table(self.target)} t USING {view} s "
-            f"ON {self._on()} "
-            f"WHEN MATCHED AND {_at_most(self._seq('t'), self._seq('s'))} THEN UPDATE SET * "
-            "WHEN NOT MATCHED THEN INSERT *")
-        spark.catalog.dropTempView(view)
+        _merge(rows, self.target, self._on(),
+               f"WHEN MATCHED AND {_at_most(self._seq('t'), self._seq('s'))} THEN UPDATE SET * "
+               "WHEN NOT MATCHED THEN INSERT *", evolve=True)
 
     def _delete(self, batch, batch_id):
-        spark = batch.sparkSession
         keys = [F.col(_quote(k)).alias(k) for k in self.keys]
         sequence = F.expr(_quote(self.sequence)) if self.sequence else F.lit(None)
         deletes = self._latest(batch).select(*keys, sequence.alias(SEQUENCE))
-        view = f"lakeflow_deletes_{batch_id}"
-        deletes.createOrReplaceTempView(view)
         if self._exists(self.target):
-            spark.sql(
-                f"MERGE INTO {_table(self.target)} t USING {view} s ON {self._on()} "
-                f"WHEN MATCHED AND {_at_most(self._seq('t'), f's.{SEQUENCE}')} THEN DELETE")
+            _merge(deletes, self.target, self._on(),
+                   f"WHEN MATCHED AND {_at_most(self._seq('t'), f's.{SEQUENCE}')} THEN DELETE")
         tombstones = os.path.join(self.state, "tombstones")
         if not self._exists(tombstones):
             deletes.limit(0).write.format("delta").save(tombstones)
-        spark.sql(
-            f"MERGE INTO {_table(tombstones)} t USING {view} s ON {self._on()} "
-            f"WHEN MATCHED AND {_at_most(f't.{SEQUENCE}', f's.{SEQUENCE}')} "
-            f"THEN UPDATE SET t.{SEQUENCE} = s.{SEQUENCE} "
-            "WHEN NOT MATCHED THEN INSERT *")
-        spark.catalog.dropTempView(view)
+        _merge(deletes, tombstones, self._on(),
+               f"WHEN MATCHED AND {_at_most(f't.{SEQUENCE}', f's.{SEQUENCE}')} "
+               f"THEN UPDATE SET t.{SEQUENCE} = s.{SEQUENCE} WHEN NOT MATCHED THEN INSERT *")
 
     # -- SCD_TYPE_2
 
@@ -254,22 +266,13 @@ class _TableFlow:
             .where(~F.col(IS_DELETE)).drop(IS_DELETE).withColumn("__lakeflow_op", F.lit("upsert"))
         gone = history.join(versions.select(*self.keys, START), [*self.keys, START], "left_anti") \
             .withColumn("__lakeflow_op", F.lit("delete"))
-        view = "lakeflow_versions"
-        versions.unionByName(gone).createOrReplaceTempView(view)
         names = [*columns, START, END]
-        on = " AND ".join([f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys] +
-                          [f"t.{START} <=> s.{START}"])
-        spark.sql(
-            f"MERGE INTO {_table(self.target)} t USING {view} s ON {on} "
-            "WHEN MATCHED AND s.__lakeflow_op = 'delete' THEN DELETE "
-            "WHEN MATCHED THEN UPDATE SET "
-            + ", ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in names) +
-            " WHEN NOT MATCHED AND s.__lakeflow_op = 'upsert' THEN INSERT ("
-            + ", ".join(_quote(c) for c in names) + ") VALUES ("
-            + ", ".join(f"s.{_quote(c)}" for c in names) + ")")
-        spark.catalog.dropTempView(view)
+        _merge(versions.unionByName(gone), self.target, self._on(START),
+               "WHEN MATCHED AND s.__lakeflow_op = 'delete' THEN DELETE "
+               f"WHEN MATCHED THEN UPDATE SET {_assign(names)} "
+               f"WHEN NOT MATCHED AND s.__lakeflow_op = 'upsert' THEN INSERT {_insert(names)}")
         if deletes:
-            self._keep_deletes(spark, events)
+            self._keep_deletes(events)
 
     def _history_columns(self, batch):
         """The history's data columns: the changes' columns (the table's schema)."""
@@ -322,18 +325,13 @@ class _TableFlow:
         return kept.withColumn(IS_DELETE, F.lit(True)).withColumn(ARRIVAL, F.lit(-1).cast("long")) \
             .select(*empty.columns)
 
-    def _keep_deletes(self, spark, events):
+    def _keep_deletes(self, events):
+        """Records the deletes of a micro-batch, for the versions that arrive after them."""
         path = os.path.join(self.state, "deletes")
         kept = events.select(*self.keys, START).distinct()
         if not self._exists(path):
             kept.limit(0).write.format("delta").save(path)
-        view = "lakeflow_kept_deletes"
-        kept.createOrReplaceTempView(view)
-        on = " AND ".join([f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys] +
-                          [f"t.{START} <=> s.{START}"])
-        spark.sql(f"MERGE INTO {_table(path)} t USING {view} s ON {on} "
-                  "WHEN NOT MATCHED THEN INSERT *")
-        spark.catalog.dropTempView(view)
+        _merge(kept, path, self._on(START), "WHEN NOT MATCHED THEN INSERT *")
 
     # -- SCD_TYPE_2 of a snapshot table
 
@@ -356,20 +354,12 @@ class _TableFlow:
         closed = current.alias("c").join(unchanged.alias("n"), on=keys, how="left_anti") \
             .select(*[F.col(f"c.{_quote(c)}") for c in columns], F.col(START)) \
             .withColumn("__lakeflow_op", F.lit("close"))
-        view = "lakeflow_snapshot_versions"
-        opened.unionByName(closed).createOrReplaceTempView(view)
-        names = [*columns, START]
-        on = " AND ".join([f"t.{_quote(k)} <=> s.{_quote(k)}" for k in self.keys] +
-                          [f"t.{START} <=> s.{START}"])
-        spark.sql(
-            f"MERGE INTO {_table(self.target)} t USING {view} s ON {on} "
-            f"WHEN MATCHED AND s.__lakeflow_op = 'close' THEN UPDATE SET t.{END} = {number} "
-            "WHEN MATCHED THEN UPDATE SET "
-            + ", ".join(f"t.{_quote(c)} = s.{_quote(c)}" for c in columns) +
-            " WHEN NOT MATCHED AND s.__lakeflow_op = 'open' THEN INSERT ("
-            + ", ".join(_quote(c) for c in [*names, END]) + ") VALUES ("
-            + ", ".join(f"s.{_quote(c)}" for c in names) + ", NULL)")
-        spark.catalog.dropTempView(view)
+        _merge(opened.unionByName(closed).withColumn(END, F.lit(None).cast("long")),
+               self.target, self._on(START),
+               f"WHEN MATCHED AND s.__lakeflow_op = 'close' THEN UPDATE SET t.{END} = {number} "
+               f"WHEN MATCHED THEN UPDATE SET {_assign(columns)} "
+               f"WHEN NOT MATCHED AND s.__lakeflow_op = 'open' "
+               f"THEN INSERT {_insert([*columns, START, END])}")
         self._snapshots_taken(number)
 
     def _snapshots_taken(self, number=None):
