@@ -50,7 +50,8 @@ def make_changes(conn, changes, base):
     for start in range(0, inserts, BATCH):
         n = min(BATCH, inserts - start)
         conn.execute("INSERT INTO changes SELECT g, g %% 1000, 'note ' || g, now() "
-                     "FROM generate_series(%s, %s) g", (base + start + 1, base + start + n))
+                     "FROM generate_series(%s::bigint, %s::bigint) g",
+                     (base + start + 1, base + start + n))
     for start in range(0, updates, BATCH):
         n = min(BATCH, updates - start)
         conn.execute("UPDATE changes SET v = v + 1, note = 'updated' "

@@ -11,16 +11,9 @@
 # PYTHON_ROWS (default 2000000), JOBS (default 2).
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/bench/out"
-build="${BUILD_DIR:-$root/build-bench}"
-python="${PYTHON:-$root/.venv/bin/python}"
-mkdir -p "$out"
-
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAKEFLOW_BUILD_BENCH=ON
-fi
-ninja -C "$build" -j "${JOBS:-2}" lakeflow >/dev/null
+source "$(dirname "$0")/lib.sh"
+bench_init
+bench_build lakeflow
 
 "$python" "$root/bench/postgres_bench.py" --lakeflow "$build/lakeflow" --scale "${SCALE:-100}" \
   --partitions "${PARTITIONS:-2,4}" --repeat "${REPS:-3}" --python-rows "${PYTHON_ROWS:-2000000}" \

@@ -10,16 +10,9 @@
 # CHANGES (default 1000000), REPS (default 3), JOBS (default 2).
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/bench/out"
-build="${BUILD_DIR:-$root/build-bench}"
-python="${PYTHON:-$root/.venv/bin/python}"
-mkdir -p "$out"
-
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAKEFLOW_BUILD_BENCH=ON
-fi
-ninja -C "$build" -j "${JOBS:-2}" lakeflow >/dev/null
+source "$(dirname "$0")/lib.sh"
+bench_init
+bench_build lakeflow
 # The Python baseline streams with psycopg2, whose logical replication psycopg 3 lacks.
 "$python" -c "import psycopg2" 2>/dev/null || "$python" -m pip install -q psycopg2-binary==2.9.13
 

@@ -16,18 +16,11 @@
 # SCALE (default 20000 issues), REPS (default 3), CONVERT_MB (default 40), JOBS (default 2).
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/bench/out"
-build="${BUILD_DIR:-$root/build-bench}"
-python="${PYTHON:-$root/.venv/bin/python}"
+source "$(dirname "$0")/lib.sh"
+bench_init
 scale="${SCALE:-20000}"
 data="$out/issues.jsonl"
-mkdir -p "$out"
-
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAKEFLOW_BUILD_BENCH=ON
-fi
-ninja -C "$build" -j "${JOBS:-2}" lakeflow python_convert_bench >/dev/null
+bench_build lakeflow python_convert_bench
 if [[ ! -s "$data" ]]; then
   "$python" "$root/bench/gen_issues.py" "$data"
 fi
@@ -36,28 +29,14 @@ echo "running python_convert_bench (${CONVERT_MB:-40} MB of issues)..." >&2
 "$build/bench/python_convert_bench" --issues="$data" --mb="${CONVERT_MB:-40}" \
   --reps="${REPS:-3}" >"$out/python_convert_bench.txt"
 
-port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-url="http://127.0.0.1:$port"
-"$build/lakeflow" simulate --spec-dir "$root/testdata/simulator/github" --port "$port" \
-  --scale "$scale" >"$out/python_simulator.log" 2>&1 &
-sim_pid=$!
-trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if curl -sf "$url/_simulator/health" >/dev/null; then break; fi
-  if ! kill -0 "$sim_pid" 2>/dev/null; then
-    echo "the simulator exited; see $out/python_simulator.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
+start_simulator "$build/lakeflow" "$scale" "$out/python_simulator.log"
 curl -sf "$url/repos/octo/bench/issues?state=all&sort=updated&direction=asc&per_page=100" >/dev/null
 
 echo "running the end-to-end read (scale $scale, ${REPS:-3} repetitions each)..." >&2
 "$python" "$root/bench/python_connector_bench.py" --url "$url" --lakeflow "$build/lakeflow" \
   --repeat "${REPS:-3}" >"$out/python_connector_bench.txt" 2>"$out/python_connector_bench.log"
 
-kill "$sim_pid" 2>/dev/null || true
-wait "$sim_pid" 2>/dev/null || true
+stop_simulator
 trap - EXIT
 
 "$python" - "$out/python_convert_bench.txt" "$out/python_connector_bench.txt" <<'PY'

@@ -25,22 +25,16 @@
 # (default 100000), BASELINE_REPEAT (default 2), JOBS (default 2).
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/bench/out"
-build="${BUILD_DIR:-$root/build-bench}"
-python="${PYTHON:-$root/.venv/bin/python}"
+source "$(dirname "$0")/lib.sh"
+bench_init
 scale="${SCALE:-1000000}"
-mkdir -p "$out"
 
 if ! "$python" -c "import requests" 2>/dev/null; then
   echo "requests is missing from $python: run scripts/setup.sh (requirements-dev.txt)" >&2
   exit 1
 fi
 
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAKEFLOW_BUILD_BENCH=ON
-fi
-ninja -C "$build" -j "${JOBS:-2}" rest_bench >/dev/null
+bench_build rest_bench
 # The simulator: the Release tree's lakeflow; should it not build there (g++ 12
 # -O3 -Werror=restrict false positives in src/lakeflow/simulator), the dev
 # build's (build/, RelWithDebInfo). SIMULATOR overrides both.
@@ -58,21 +52,7 @@ if [[ -z "$simulator" ]]; then
   fi
 fi
 
-port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-url="http://127.0.0.1:$port"
-"$simulator" simulate --spec-dir "$root/testdata/simulator/github" --port "$port" \
-  --scale "$scale" >"$out/rest_simulator.log" 2>&1 &
-sim_pid=$!
-trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if curl -sf "$url/_simulator/health" >/dev/null; then break; fi
-  if ! kill -0 "$sim_pid" 2>/dev/null; then
-    echo "the simulator exited; see $out/rest_simulator.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-curl -sf "$url/_simulator/health" >/dev/null
+start_simulator "$simulator" "$scale" "$out/rest_simulator.log"
 # Warm: the first page of each query sorts the corpus (about a second at 1M).
 first="$url/repos/o/r/issues?state=all&sort=updated&direction=asc&per_page=100"
 curl -sf "$first" >/dev/null
@@ -87,8 +67,7 @@ echo "running the Python baseline (${BASELINE_RECORDS:-100000} records)..." >&2
 "$python" "$root/bench/rest_baseline.py" "$url" --records "${BASELINE_RECORDS:-100000}" \
   --repeat "${BASELINE_REPEAT:-2}" >"$out/rest_baseline.txt"
 
-kill "$sim_pid" 2>/dev/null || true
-wait "$sim_pid" 2>/dev/null || true
+stop_simulator
 trap - EXIT
 
 "$python" - "$out/rest_bench.txt" "$out/rest_baseline.txt" <<'EOF'

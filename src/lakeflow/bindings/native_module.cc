@@ -44,6 +44,13 @@ T Check(Result<T> result) {
   return std::move(result).value();
 }
 
+// The connections of LAKEFLOW_HOME, where `lakeflow connection create` keeps
+// them, found once per process.
+const ConnectionStore& LocalStore() {
+  static const ConnectionStore store = ConnectionStore::Default();
+  return store;
+}
+
 Offset ParseOffset(const std::string& text, std::string_view what) {
   return Check(OffsetFromString(text, what));
 }
@@ -117,8 +124,7 @@ class Source {
       else if (!(injected && EqualsIgnoreCase(key, kConnectionOption)))
         read_options.Set(key, value);
     }
-    static ConnectionStore store = ConnectionStore::Default();
-    open.store = &store;
+    open.store = &LocalStore();
     source_ = Check(Unlocked([&] { return DataSource::Open(read_options, open); }));
   }
 
@@ -202,8 +208,7 @@ class Source {
 std::string PlanPipeline(const std::string& spec_path) {
   using namespace lakeflow::pipeline;  // NOLINT
   PipelineSpec spec = Check(LoadPipelineSpec(spec_path));
-  static ConnectionStore store = ConnectionStore::Default();
-  std::vector<TablePlan> plans = Check(Unlocked([&] { return PlanPipeline(spec, store); }));
+  std::vector<TablePlan> plans = Check(Unlocked([&] { return PlanPipeline(spec, LocalStore()); }));
   Json tables = Json::array();
   for (const TablePlan& plan : plans) {
     Json options = Json::object();

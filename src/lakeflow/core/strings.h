@@ -20,6 +20,16 @@ inline std::vector<std::string> Split(std::string_view text, char separator) {
   }
 }
 
+// Characters as the C locale classifies them, whatever the process's locale:
+// what SQL and ISO text use.
+inline bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+inline bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
 inline std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {

@@ -102,6 +102,20 @@ def _insert(columns):
     return f"({names}) VALUES ({', '.join('s.' + _quote(c) for c in columns)})"
 
 
+def _cols(names):
+    """Columns by name (a dotted name is a path), each keeping its name."""
+    return [F.col(_quote(n)).alias(n) for n in names]
+
+
+def _with_columns(frame, columns, types):
+    """`frame` with each of `columns` it lacks, as nulls of its DataType in `types`
+    (a DataType, not its text: Spark cannot parse back every struct field name)."""
+    for c in columns:
+        if c not in frame.columns:
+            frame = frame.withColumn(c, F.lit(None).cast(types[c]))
+    return frame
+
+
 def _at_most(a, b):
     """SQL for `a sorts at or below b`, where null sorts below every value."""
     return f"({a} IS NULL OR ({b} IS NOT NULL AND {a} <= {b}))"
@@ -244,17 +258,18 @@ class _TableFlow:
         kept beside the table, and the micro-batch), and one MERGE writes the
         difference. A key's events, one per sequence (a delete wins a tie, else the
         last upsert to arrive), each upsert a version ending at the key's next event."""
-        spark = batch.sparkSession
         if batch.where(F.expr(_quote(self.sequence)).isNull()).limit(1).count():
             raise LakeflowError(
                 f"table '{self.name}': SCD_TYPE_2 needs a sequence_by value and a row has "
                 f"none in '{self.sequence}'")
-        columns = self._history_columns(batch)
+        table = self._history_table(batch)
+        columns = [c for c in table.columns if c not in (START, END)]
+        types = {f.name: f.dataType for f in table.schema.fields}
         key_cols = [F.col(_quote(k)) for k in self.keys]
-        events = self._batch_events(batch, columns, deletes)
+        events = self._batch_events(batch, columns, types, deletes)
         touched = events.select(*key_cols).distinct()
-        history = self._history(spark, batch, columns).join(touched, self.keys, "left_semi")
-        past = self._past_deletes(spark, columns).join(touched, self.keys, "left_semi")
+        history = table.join(touched, self.keys, "left_semi")
+        past = self._past_deletes(table, columns, types).join(touched, self.keys, "left_semi")
         every = history.drop(END).withColumn(IS_DELETE, F.lit(False)) \
             .withColumn(ARRIVAL, F.lit(-1).cast("long")).unionByName(past).unionByName(events)
         one = Window.partitionBy(*key_cols, F.col(START)).orderBy(
@@ -274,56 +289,31 @@ class _TableFlow:
         if deletes:
             self._keep_deletes(events)
 
-    def _history_columns(self, batch):
-        """The history's data columns: the changes' columns (the table's schema)."""
-        if self._exists(self.target):
-            schema = batch.sparkSession.read.format("delta").load(self.target).schema
-            return [f.name for f in schema.fields if f.name not in (START, END)]
-        return batch.columns
-
-    def _batch_events(self, batch, columns, deletes):
-        """The micro-batch as events: its rows with START their sequence, in arrival order."""
-        start = F.expr(_quote(self.sequence)).alias(START)
-        rows = batch.withColumn(ARRIVAL, F.monotonically_increasing_id())
-        if deletes:
-            keys = [F.col(_quote(k)).alias(k) for k in self.keys]
-            events = rows.select(*keys, start, F.col(ARRIVAL))
-        else:
-            present = [F.col(_quote(c)) for c in columns if c in batch.columns]
-            events = rows.select(*present, start, F.col(ARRIVAL))
-        return self._conform(events, batch, columns).withColumn(IS_DELETE, F.lit(deletes))
-
-    def _conform(self, frame, batch, columns):
-        """`frame` with every data column, typed as the changes type it (nulls where absent)."""
-        types = dict(self._history(batch.sparkSession, batch, columns).dtypes)
-        for c in columns:
-            if c not in frame.columns:
-                frame = frame.withColumn(c, F.lit(None).cast(types[c]))
-        return frame.select(*[F.col(_quote(c)) for c in columns], START, ARRIVAL)
-
-    def _history(self, spark, batch, columns):
-        """The history table, created empty from the micro-batch's schema the first time."""
+    def _history_table(self, batch):
+        """The history table, created empty from the micro-batch's columns the first time."""
         if not self._exists(self.target):
             start = F.expr(_quote(self.sequence))
-            batch.select(*[F.col(_quote(c)) for c in columns], start.alias(START),
-                         start.alias(END)).limit(0).write.format("delta").save(self.target)
-        return spark.read.format("delta").load(self.target)
+            batch.select(*_cols(batch.columns), start.alias(START), start.alias(END)).limit(0) \
+                .write.format("delta").save(self.target)
+        return self.spark.read.format("delta").load(self.target)
 
-    def _past_deletes(self, spark, columns):
+    def _batch_events(self, batch, columns, types, deletes):
+        """The micro-batch as events: its rows with START their sequence, in arrival order,
+        and every data column (null where the batch has none)."""
+        start = F.expr(_quote(self.sequence)).alias(START)
+        rows = batch.withColumn(ARRIVAL, F.monotonically_increasing_id())
+        present = self.keys if deletes else [c for c in columns if c in batch.columns]
+        events = rows.select(*_cols(present), start, F.col(ARRIVAL))
+        return _with_columns(events, columns, types).select(*_cols(columns), START, ARRIVAL) \
+            .withColumn(IS_DELETE, F.lit(deletes))
+
+    def _past_deletes(self, table, columns, types):
         """Every delete applied so far, as events (they end versions that arrive late)."""
         path = os.path.join(self.state, "deletes")
-        history = spark.read.format("delta").load(self.target)
-        types = dict(history.dtypes)
-        empty = history.limit(0).drop(END).withColumn(IS_DELETE, F.lit(True)) \
-            .withColumn(ARRIVAL, F.lit(-1).cast("long"))
-        if not self._exists(path):
-            return empty
-        kept = spark.read.format("delta").load(path)
-        for c in columns:
-            if c not in self.keys:
-                kept = kept.withColumn(c, F.lit(None).cast(types[c]))
-        return kept.withColumn(IS_DELETE, F.lit(True)).withColumn(ARRIVAL, F.lit(-1).cast("long")) \
-            .select(*empty.columns)
+        kept = self.spark.read.format("delta").load(path) if self._exists(path) else \
+            table.select(*self.keys, START).limit(0)
+        return _with_columns(kept, columns, types).select(*_cols(columns), START) \
+            .withColumn(IS_DELETE, F.lit(True)).withColumn(ARRIVAL, F.lit(-1).cast("long"))
 
     def _keep_deletes(self, events):
         """Records the deletes of a micro-batch, for the versions that arrive after them."""

@@ -10,6 +10,7 @@
 
 #include "lakeflow/connectors/postgres/pg_batch_builders.h"
 #include "lakeflow/core/conversion_error.h"
+#include "lakeflow/core/strings.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/core/value_text.h"
 
@@ -18,15 +19,7 @@ namespace {
 
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
-bool IsDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// What array_in skips around elements (isspace in the C locale).
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
+// What array_in skips around elements is isspace in the C locale: IsSpace.
 std::string_view SkipSpace(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   return s;
