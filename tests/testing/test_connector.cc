@@ -55,6 +55,15 @@ class TestConnector : public LakeflowConnect,
     return std::vector<std::string>{"users", "events", "orders", "logs", "regions", "metrics"};
   }
 
+  // users, orders and logs are read in pages even in a batch read (unless
+  // option snapshot_pages=false: then a batch read takes the first call's
+  // records, as the reference does); events returns everything to a read
+  // without an offset.
+  bool snapshot_in_pages(std::string_view table) override {
+    if (options().GetOr("snapshot_pages", "true") == "false") return false;
+    return table == "users" || table == "orders" || table == "logs";
+  }
+
   Result<SchemaPtr> get_table_schema(std::string_view table, const Options&) override {
     if (table == "users") return ParseDdl(kUsersDdl);
     if (table == "events")

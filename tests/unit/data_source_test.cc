@@ -161,6 +161,17 @@ TEST_F(DataSourceTest, UsersBatchReadPagesThroughOffsets) {
   EXPECT_TRUE(batches[0]->schema()->Equals(*batches[2]->schema(), /*check_metadata=*/true));
 }
 
+// The reference data source calls read_table(table, None) once: a connector
+// that does not say its snapshots come in pages is read with one call, and
+// every record of it is taken whatever offset comes back.
+TEST_F(DataSourceTest, BatchReadIsOneCallUnlessTheConnectorPagesItsSnapshots) {
+  Batches batches = ReadAllOk({{"tableName", "users"},
+                               {"num_rows", "25"},
+                               {"page_size", "10"},
+                               {"snapshot_pages", "false"}});
+  EXPECT_EQ(Int64Column(batches, "id"), Range(1, 10));
+}
+
 TEST_F(DataSourceTest, UsersValuesAreConvertedWithTheSchema) {
   Batches batches = ReadAllOk({{"tableName", "users"}, {"num_rows", "4"}});
   Strings rows = JsonRows(batches);
@@ -222,22 +233,23 @@ TEST_F(DataSourceTest, MicroBatchOnEventsReadsOnePageAndCatchesUp) {
   auto ds = Open({{"tableName", "events"}, {"num_rows", "25"}, {"page_size", "10"}});
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
   Offset start = Json::object();
-  auto first = (*ds)->ReadMicroBatch(start);
+  auto first = (*ds)->ReadMicroBatch(start, StreamPosition::kFirst);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(OffsetToString(first->end), R"({"cursor":"2024-01-01T00:10:00Z","minute":10})");
   auto rows = Drain(first->batches.get());
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(Int64Column(*rows, "id"), Range(1, 10));
 
-  auto second = (*ds)->ReadMicroBatch(first->end);
+  auto second = (*ds)->ReadMicroBatch(first->end, StreamPosition::kLater);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(Int64Column(*Drain(second->batches.get()), "id"), Range(11, 20));
-  auto third = (*ds)->ReadMicroBatch(second->end);
+  auto third = (*ds)->ReadMicroBatch(second->end, StreamPosition::kLater);
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(Int64Column(*Drain(third->batches.get()), "id"), Range(21, 25));
 
-  auto caught_up = (*ds)->ReadMicroBatch(third->end);
+  auto caught_up = (*ds)->ReadMicroBatch(third->end, StreamPosition::kLater);
   ASSERT_TRUE(caught_up.ok());
+  EXPECT_TRUE(caught_up->caught_up);
   EXPECT_TRUE(OffsetsEqual(caught_up->end, third->end));
   auto none = Drain(caught_up->batches.get());
   ASSERT_TRUE(none.ok());
@@ -248,8 +260,8 @@ TEST_F(DataSourceTest, MicroBatchReplaysTheSameRowsFromTheSameStart) {
   auto ds = Open({{"tableName", "events"}});
   ASSERT_TRUE(ds.ok());
   Offset start(Json{{"cursor", "2024-01-01T00:10:00Z"}, {"minute", 10}});
-  auto a = (*ds)->ReadMicroBatch(start);
-  auto b = (*ds)->ReadMicroBatch(start);
+  auto a = (*ds)->ReadMicroBatch(start, StreamPosition::kLater);
+  auto b = (*ds)->ReadMicroBatch(start, StreamPosition::kLater);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_TRUE(OffsetsEqual(a->end, b->end));
   EXPECT_EQ(JsonRows(*Drain(a->batches.get())), JsonRows(*Drain(b->batches.get())));
@@ -258,7 +270,7 @@ TEST_F(DataSourceTest, MicroBatchReplaysTheSameRowsFromTheSameStart) {
 TEST_F(DataSourceTest, DeleteFlowOnOrdersReturnsTheDeletedIds) {
   auto ds = Open({{"tableName", "orders"}, {"isDeleteFlow", "true"}});
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
-  auto read = (*ds)->ReadMicroBatch(Offset(Json::object()));
+  auto read = (*ds)->ReadMicroBatch(Offset(Json::object()), StreamPosition::kFirst);
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   auto batches = Drain(read->batches.get());
   ASSERT_TRUE(batches.ok());
@@ -267,7 +279,7 @@ TEST_F(DataSourceTest, DeleteFlowOnOrdersReturnsTheDeletedIds) {
 
   auto custom = Open({{"tableName", "orders"}, {"isDeleteFlow", "true"}, {"deleted", "7,20"}});
   ASSERT_TRUE(custom.ok());
-  auto read7 = (*custom)->ReadMicroBatch(Offset(Json::object()));
+  auto read7 = (*custom)->ReadMicroBatch(Offset(Json::object()), StreamPosition::kFirst);
   ASSERT_TRUE(read7.ok());
   EXPECT_EQ(Int64Column(*Drain(read7->batches.get()), "order_id"), (Ids{7, 20}));
 }
@@ -283,7 +295,7 @@ TEST_F(DataSourceTest, DeleteFlowIsNotABatchRead) {
 TEST_F(DataSourceTest, DeleteFlowOnATableWithoutDeletesIsRefused) {
   auto ds = Open({{"tableName", "events"}, {"isDeleteFlow", "true"}});
   ASSERT_TRUE(ds.ok());
-  auto read = (*ds)->ReadMicroBatch(Offset(Json::object()));
+  auto read = (*ds)->ReadMicroBatch(Offset(Json::object()), StreamPosition::kFirst);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
   ExpectContains(read.status().message(), {"table 'events'", "delete flow", "read_table_deletes"});
@@ -292,17 +304,17 @@ TEST_F(DataSourceTest, DeleteFlowOnATableWithoutDeletesIsRefused) {
 TEST_F(DataSourceTest, MetricsPartitionedStreamHonoursMaxRecordsPerBatch) {
   auto ds = Open({{"tableName", "metrics"}, {"num_rows", "25"}, {"max_records_per_batch", "7"}});
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
-  auto first = (*ds)->ReadMicroBatch(Offset(Json::object()));
+  auto first = (*ds)->ReadMicroBatch(Offset(Json::object()), StreamPosition::kFirst);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(OffsetToString(first->end), R"({"seq":7})");
   EXPECT_EQ(Int64Column(*Drain(first->batches.get()), "id"), Range(1, 7));
 
-  auto last = (*ds)->ReadMicroBatch(Offset(Json{{"seq", 21}}));
+  auto last = (*ds)->ReadMicroBatch(Offset(Json{{"seq", 21}}), StreamPosition::kLater);
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(OffsetToString(last->end), R"({"seq":25})");
   EXPECT_EQ(Int64Column(*Drain(last->batches.get()), "id"), Range(22, 25));
 
-  auto caught_up = (*ds)->ReadMicroBatch(Offset(Json{{"seq", 25}}));
+  auto caught_up = (*ds)->ReadMicroBatch(Offset(Json{{"seq", 25}}), StreamPosition::kLater);
   ASSERT_TRUE(caught_up.ok());
   EXPECT_EQ(OffsetToString(caught_up->end), R"({"seq":25})");
   EXPECT_TRUE(Drain(caught_up->batches.get())->empty());
@@ -333,7 +345,7 @@ TEST_F(DataSourceTest, FailingReadIsRedactedAndNamesSourceAndTable) {
 TEST_F(DataSourceTest, FailingMicroBatchIsRedactedToo) {
   auto ds = Open({{"tableName", "events"}, {"fail_table", "events"}, {"token", "supersecret99"}});
   ASSERT_TRUE(ds.ok());
-  auto read = (*ds)->ReadMicroBatch(Offset(Json::object()));
+  auto read = (*ds)->ReadMicroBatch(Offset(Json::object()), StreamPosition::kFirst);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().message().find("supersecret99"), std::string::npos)
       << read.status().message();

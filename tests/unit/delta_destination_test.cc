@@ -476,8 +476,8 @@ TEST_F(DeltaDestinationTest, ResetStartsTheTableAgain) {
 TEST_F(DeltaDestinationTest, FlowsListProgressAndErrors) {
   MustCommit(Scd1("t1"), ChangeKind::kUpsert, {R"({"id":1,"name":"a","seq":1})"}, 0, "f1");
   MustCommit(Scd1("t1"), ChangeKind::kUpsert, {R"({"id":2,"name":"b","seq":1})"}, 1, "f1");
-  ASSERT_TRUE(dest_->RecordError("t1", "f1", "boom").ok());
-  ASSERT_TRUE(dest_->RecordError("t2", "f2", "never ran").ok());
+  ASSERT_TRUE(dest_->RecordRun("t1", "f1", "boom").ok());
+  ASSERT_TRUE(dest_->RecordRun("t2", "f2", "").ok());
   auto flows = dest_->Flows();
   ASSERT_TRUE(flows.ok()) << flows.status().ToString();
   ASSERT_EQ(flows->size(), 2u);
@@ -489,8 +489,12 @@ TEST_F(DeltaDestinationTest, FlowsListProgressAndErrors) {
   EXPECT_EQ(f1.end, Offset(Json{{"n", 1}}));
   EXPECT_FALSE(f1.committed_at.empty());
   EXPECT_EQ(f1.last_error, "boom");
+  EXPECT_FALSE(f1.ran_at.empty());
+  // A run that committed nothing is known to have run, without an error.
   EXPECT_EQ((*flows)[1].flow, "f2");
   EXPECT_EQ((*flows)[1].batch_id, -1);
+  EXPECT_FALSE((*flows)[1].ran_at.empty());
+  EXPECT_EQ((*flows)[1].last_error, "");
   // A later commit of the flow clears its error.
   MustCommit(Scd1("t1"), ChangeKind::kUpsert, {R"({"id":3,"name":"c","seq":1})"}, 2, "f1");
   flows = dest_->Flows();

@@ -121,24 +121,47 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
   return v;
 }
 
-TEST(RestConnectorTest, CappedReadsResumeInsidePagesWithoutLossOrRepeats) {
+TEST(RestConnectorTest, CappedReadsResumeFromTheLastCursorWithoutLossOrRepeats) {
   Simulator sim("github");
   auto whole = Connect("github", GithubOptions(sim));
-  FullRead all = ReadToEnd(whole.get(), "issues", Offset());
+  FullRead all = ReadToEnd(whole.get(), "issues", Offset(Json::object()));
   ASSERT_GT(all.keys.size(), 100u);
 
   Options capped = GithubOptions(sim);
   capped.Set("per_page", "7");
   capped.Set("max_records_per_batch", "5");  // cuts pages of 7 in the middle
   auto c = Connect("github", capped);
-  FullRead pieces = ReadToEnd(c.get(), "issues", Offset());
+  FullRead pieces = ReadToEnd(c.get(), "issues", Offset(Json::object()));
   EXPECT_EQ(Sorted(pieces.keys), Sorted(all.keys));
   std::set<std::string> unique(pieces.keys.begin(), pieces.keys.end());
   EXPECT_EQ(unique.size(), pieces.keys.size()) << "a record came twice";
-  bool inside_page = std::any_of(pieces.offsets.begin(), pieces.offsets.end(),
-                                 [](const Offset& o) { return o && o->value("skip", 0) > 0; });
-  EXPECT_TRUE(inside_page) << "no read stopped inside a page";
+  // Every stop inside the sequence is a cursor value, never a page.
+  for (const auto& o : pieces.offsets) {
+    ASSERT_TRUE(o.has_value());
+    EXPECT_FALSE(o->contains("page")) << o->dump();
+  }
+  bool resumed = std::any_of(pieces.offsets.begin(), pieces.offsets.end(),
+                             [](const Offset& o) { return o && o->contains("resume"); });
+  EXPECT_TRUE(resumed) << "no read stopped inside the sequence";
   EXPECT_EQ(all.end, pieces.end);
+}
+
+// A batch read (no offset) is one call: every page, fetched as it is consumed.
+TEST(RestConnectorTest, BatchReadIsOneCallOverEveryPage) {
+  Simulator sim("github", 300);
+  Options o = GithubOptions(sim);
+  o.Set("per_page", "7");
+  o.Set("max_records_per_batch", "5");  // bounds stream reads, not batch reads
+  auto c = Connect("github", o);
+  for (const char* table : {"issues", "branches"}) {
+    auto read = c->read_table(table, Offset(), {});
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_FALSE(read->end.has_value());
+    auto keys = Keys(c.get(), table, std::move(read->records),
+                     std::string(table) == "branches" ? "name" : "id");
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    EXPECT_EQ(keys->size(), 300u) << table;  // both corpora scaled to 300
+  }
 }
 
 TEST(RestConnectorTest, ParallelPagesReadTheSameRecordsInOrder) {
@@ -164,7 +187,7 @@ TEST(RestConnectorTest, SnapshotPagesResumeAndComplete) {
   o.Set("per_page", "1");
   o.Set("max_records_per_batch", "1");
   auto c = Connect("github", o);
-  FullRead branches = ReadToEnd(c.get(), "branches", Offset(), {}, "name");
+  FullRead branches = ReadToEnd(c.get(), "branches", Offset(Json::object()), {}, "name");
   EXPECT_EQ(branches.keys.size(), 4u);
   EXPECT_EQ(branches.end, Offset(Json{{"complete", true}}));
 }
@@ -247,13 +270,16 @@ TEST(RestConnectorTest, FanOutReadsTheChildrenOfEveryParent) {
   o.Set("per_page", "3");
   o.Set("max_records_per_batch", "2");
   auto c = Connect("github", o);
-  FullRead reviews_read = ReadToEnd(c.get(), "reviews", Offset());
-  EXPECT_EQ(std::set<std::string>(reviews_read.keys.begin(), reviews_read.keys.end()), expected);
-  EXPECT_EQ(reviews_read.keys.size(), expected.size());
-  bool saved_parent =
-      std::any_of(reviews_read.offsets.begin(), reviews_read.offsets.end(),
-                  [](const Offset& off) { return off && off->contains("parent_page"); });
-  EXPECT_TRUE(saved_parent);
+  for (Offset start : {Offset(), Offset(Json::object())}) {
+    FullRead reviews_read = ReadToEnd(c.get(), "reviews", start);
+    EXPECT_EQ(std::set<std::string>(reviews_read.keys.begin(), reviews_read.keys.end()), expected);
+    EXPECT_EQ(reviews_read.keys.size(), expected.size());
+    if (!start) continue;  // a batch read has no offsets
+    bool saved_parent =
+        std::any_of(reviews_read.offsets.begin(), reviews_read.offsets.end(),
+                    [](const Offset& off) { return off && off->contains("parent"); });
+    EXPECT_TRUE(saved_parent);
+  }
 }
 
 TEST(RestConnectorTest, FaultsChangeNothing) {

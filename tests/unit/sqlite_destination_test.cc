@@ -258,8 +258,8 @@ TEST_F(SqliteChangesTest, FlowsReportRowsAndTheLastError) {
   ASSERT_TRUE(
       Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"a","seq":1})", R"({"id":2,"v":"b","seq":1})"})
           .ok());
-  ASSERT_TRUE(dest_->RecordError("t", "t", "source: HTTP 500").ok());
-  ASSERT_TRUE(dest_->RecordError("u", "u", "never ran").ok());
+  ASSERT_TRUE(dest_->RecordRun("t", "t", "source: HTTP 500").ok());
+  ASSERT_TRUE(dest_->RecordRun("u", "u", "").ok());
   auto flows = dest_->Flows();
   ASSERT_TRUE(flows.ok());
   ASSERT_EQ(flows->size(), 2u);
@@ -267,7 +267,11 @@ TEST_F(SqliteChangesTest, FlowsReportRowsAndTheLastError) {
   EXPECT_EQ((*flows)[0].rows, 2);
   EXPECT_EQ((*flows)[0].batch_id, 0);
   EXPECT_EQ((*flows)[0].last_error, "source: HTTP 500");
+  EXPECT_FALSE((*flows)[0].ran_at.empty());
+  // A run that committed nothing is known to have run, without an error.
   EXPECT_EQ((*flows)[1].batch_id, -1);
+  EXPECT_FALSE((*flows)[1].ran_at.empty());
+  EXPECT_EQ((*flows)[1].last_error, "");
   EXPECT_FALSE(*dest_->Progress("u", "u"));
   // A later commit clears the error and adds its rows.
   ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":3,"v":"c","seq":1})"}).ok());

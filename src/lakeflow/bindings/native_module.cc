@@ -154,10 +154,13 @@ class Source {
 
   // Stream reads. Offsets travel as JSON texts; those returned are canonical.
 
-  // One micro-batch from `start`: (end, batches).
-  std::pair<std::string, py::capsule> ReadMicroBatch(const std::string& start) {
+  // One micro-batch from `start`: (end, batches). With `first`, records come
+  // back even when the offset did not move: Spark decides whether the batch
+  // runs (it runs a query's first one whatever its offsets).
+  std::pair<std::string, py::capsule> ReadMicroBatch(const std::string& start, bool first) {
     Offset from = ParseOffset(start, "start offset");
-    MicroBatchRead read = Check(Unlocked([&] { return source_->ReadMicroBatch(from); }));
+    StreamPosition position = first ? StreamPosition::kFirst : StreamPosition::kLater;
+    MicroBatchRead read = Check(Unlocked([&] { return source_->ReadMicroBatch(from, position); }));
     return {OffsetToString(read.end), StreamCapsule(source_, std::move(read.batches))};
   }
 
@@ -250,7 +253,7 @@ PYBIND11_MODULE(_native, m) {
       .def("schema_json", &Source::SchemaJson)
       .def("partitions", &Source::Partitions)
       .def("read", &Source::Read, py::arg("partition") = py::none())
-      .def("read_micro_batch", &Source::ReadMicroBatch, py::arg("start"))
+      .def("read_micro_batch", &Source::ReadMicroBatch, py::arg("start"), py::arg("first") = false)
       .def("streams_in_partitions", &Source::StreamsInPartitions)
       .def("planned_stream_end", &Source::PlannedStreamEnd, py::arg("start"))
       .def("stream_partitions", &Source::StreamPartitions, py::arg("start"), py::arg("end"))

@@ -104,8 +104,10 @@ Status RunOnce(const pipeline::PipelineSpec& spec, const std::vector<pipeline::T
   return Status::OK();
 }
 
-// "NAME: 152 rows written, batch 1 committed AT, offset {...}" and the last
-// error, if the last run failed.
+// "NAME: 152 rows written, batch 1 committed AT, offset {...}; last run AT"
+// and the last error, if the last run failed. A flow that ran and found
+// nothing reads "no batch committed; last run AT"; one that never ran is not
+// listed (its table reads "never run").
 std::string Describe(const std::string& name, const sinks::FlowStatus& f) {
   std::string out = name + ": ";
   if (f.batch_id < 0) {
@@ -114,6 +116,8 @@ std::string Describe(const std::string& name, const sinks::FlowStatus& f) {
     out += fmt::format("{} rows written, batch {} committed {}, offset {}", f.rows, f.batch_id,
                        f.committed_at, f.end ? f.end->dump() : "null");
   }
+  // "ran" says a run reached the end (or failed): 0 rows is then an answer.
+  if (!f.ran_at.empty()) out += fmt::format("; last run {}", f.ran_at);
   if (!f.last_error.empty())
     out += fmt::format("\n  last error at {}: {}", f.error_at, f.last_error);
   return out + "\n";

@@ -11,13 +11,16 @@
 //   read_table           records from a start offset, and the offset to resume from
 //   read_table_deletes   the same for deleted records (cdc_with_deletes only)
 //
-// The offset protocol:
-//   - a start offset of std::nullopt asks for the whole table from the
-//     beginning; a batch read then keeps calling read_table with the returned
-//     offset until it stops moving, so a snapshot may arrive in pages;
+// The offset protocol, as the reference data source runs it:
+//   - a batch read calls read_table(table, std::nullopt) once and takes every
+//     record it returns, whatever offset comes back; only a connector that
+//     says its snapshots come in pages (snapshot_in_pages) is called again
+//     from each returned offset until the offset stops moving;
 //   - a streaming read starts from the empty object {} the first time, then
-//     from each returned end offset;
-//   - reading has caught up when the returned end offset equals the start.
+//     from each returned end offset. Its first micro-batch is delivered
+//     whatever offset it returns (Spark runs a query's first batch); after
+//     that, an end offset equal to the start means the stream has caught up,
+//     and records returned with it are not delivered (the engine says so).
 //
 // Connectors are constructed with the connection's options merged with the
 // read's options (case-insensitive keys). `table_options` are the options
@@ -70,6 +73,12 @@ class LakeflowConnect {
   // Only cdc_with_deletes tables need this; the default says so clearly.
   virtual Result<ReadResult> read_table_deletes(std::string_view table, const Offset& start,
                                                 const Options& table_options);
+
+  // Whether a batch read of `table` comes in pages: read_table is then called
+  // again from each end offset until it is null or equals its start, and a
+  // call that returns its start holds nothing new. No, by default: the
+  // reference data source reads a snapshot with one call.
+  virtual bool snapshot_in_pages(std::string_view /*table*/) { return false; }
 
   const Options& options() const { return options_; }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lakeflow/connect/parallel_batch_iterator.h"
+#include "lakeflow/core/log.h"
 
 namespace lakeflow {
 
@@ -221,6 +222,16 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadMetadata() {
 }
 
 Result<std::unique_ptr<BatchIterator>> DataSource::ReadTableList() {
+  // tableNameList, when given, filters the list; each name must be a table.
+  const std::vector<std::string>& wanted = request_.table_list;
+  for (const auto& table : wanted) LF_RETURN_IF_ERROR(CheckTableExists(table));
+  auto listed = [&](const std::string& ns, const std::string& table) {
+    if (wanted.empty()) return true;
+    for (const auto& w : wanted) {
+      if (w == table || (!ns.empty() && w == ns + "." + table)) return true;
+    }
+    return false;
+  };
   std::vector<std::optional<std::string>> schemas, names;
   auto* namespaced = dynamic_cast<SupportsNamespaces*>(connector_.get());
   if (namespaced) {
@@ -230,6 +241,7 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTableList() {
       auto tables = namespaced->list_tables_in(ns);
       if (!tables.ok()) return Decorate(tables.status().WithContext("list_tables_in"));
       for (const auto& t : *tables) {
+        if (!listed(ns, t)) continue;
         schemas.emplace_back(ns);
         names.emplace_back(t);
       }
@@ -237,6 +249,7 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTableList() {
   } else {
     LF_ASSIGN_OR_RETURN(auto tables, Tables());
     for (const auto& t : tables) {
+      if (!listed("", t)) continue;
       schemas.emplace_back(std::nullopt);
       names.emplace_back(t);
     }
@@ -263,37 +276,50 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
         Status::Invalid("isDeleteFlow=true is a streaming read: use readStream (lakeflow stream)"));
   }
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
-  Options table_options = request_.OptionsFor(request_.table);
-  std::string table = request_.table;
-
-  auto* partitioned = dynamic_cast<SupportsPartition*>(connector_.get());
   LF_ASSIGN_OR_RETURN(auto partitions, Partitions());
-  if (partitions) {
-    auto list = std::make_shared<std::vector<Json>>(std::move(*partitions));
-    auto open_part = [this, list](size_t index) { return ReadPartition((*list)[index]); };
-    if (list->size() > 1 && partitioned->concurrent_partitions(table)) {
-      size_t threads = partition_threads_ > 0 ? partition_threads_
-                                              : std::max(1u, std::thread::hardware_concurrency());
-      return std::unique_ptr<BatchIterator>(
-          ParallelBatchIterators(schema, list->size(), open_part, threads, 2 * threads));
-    }
-    auto next = std::make_shared<size_t>(0);
-    return ChainBatchIterators(schema,
-                               [list, next, open_part]() -> Result<std::unique_ptr<BatchIterator>> {
-                                 if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
-                                 return open_part((*next)++);
-                               });
-  }
+  if (partitions) return ReadPartitions(std::move(*partitions));
+  const std::string& table = request_.table;
+  if (connector_->snapshot_in_pages(table)) return ReadSnapshotPages();
+  // One call, every record it returns: the offset that comes back is the
+  // connector's business (many template connectors return {} or their start).
+  auto read = connector_->read_table(table, std::nullopt, request_.OptionsFor(table));
+  if (!read.ok()) return Decorate(read.status().WithContext("read_table"));
+  return MakeDecoratingIterator(
+      MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+}
 
-  // Follow offsets until they stop moving. A call whose end equals its start
-  // has caught up: by the protocol it holds nothing new, so its records are
-  // not taken (a snapshot connector that ignores offsets would repeat itself).
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadPartitions(std::vector<Json> partitions) {
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
+  auto* partitioned = dynamic_cast<SupportsPartition*>(connector_.get());
+  auto list = std::make_shared<std::vector<Json>>(std::move(partitions));
+  auto open_part = [this, list](size_t index) { return ReadPartition((*list)[index]); };
+  if (list->size() > 1 && partitioned->concurrent_partitions(request_.table)) {
+    size_t threads = partition_threads_ > 0 ? partition_threads_
+                                            : std::max(1u, std::thread::hardware_concurrency());
+    return std::unique_ptr<BatchIterator>(
+        ParallelBatchIterators(schema, list->size(), open_part, threads, 2 * threads));
+  }
+  auto next = std::make_shared<size_t>(0);
+  return ChainBatchIterators(schema,
+                             [list, next, open_part]() -> Result<std::unique_ptr<BatchIterator>> {
+                               if (*next >= list->size()) return std::unique_ptr<BatchIterator>();
+                               return open_part((*next)++);
+                             });
+}
+
+// A snapshot in pages: follow offsets until they stop moving. A call whose
+// end equals its start has caught up: by the protocol it holds nothing new,
+// so its records are not taken.
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadSnapshotPages() {
+  LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
   struct State {
     Offset start;
     bool first = true;
     bool done = false;
   };
   auto state = std::make_shared<State>();
+  std::string table = request_.table;
+  Options table_options = request_.OptionsFor(table);
   return ChainBatchIterators(
       schema,
       [this, state, schema, table, table_options]() -> Result<std::unique_ptr<BatchIterator>> {
@@ -304,6 +330,8 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTable() {
         state->first = false;
         if (caught_up) {
           state->done = true;
+          WarnUndelivered(MakeBatchIterator(table, schema, std::move(read->records), batch_rows_),
+                          read->end, "read_table");
           return std::unique_ptr<BatchIterator>();
         }
         if (!read->end) state->done = true;  // no offset: the whole table came at once
@@ -379,12 +407,14 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadStreamPartition(const Jso
       MakeBatchIterator(table, schema, std::move(records).value(), batch_rows_));
 }
 
-Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
+Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start, StreamPosition position) {
   LF_ASSIGN_OR_RETURN(SchemaPtr schema, Schema());
+  bool first = position == StreamPosition::kFirst;
   LF_ASSIGN_OR_RETURN(std::optional<Offset> planned, PlannedStreamEnd(start));
   if (planned) {
     MicroBatchRead out{*planned, MakeBatchIterator(schema, {})};
-    if (OffsetsEqual(*planned, start)) return out;
+    out.caught_up = !first && OffsetsEqual(*planned, start);
+    if (out.caught_up) return out;
     LF_ASSIGN_OR_RETURN(std::vector<Json> partitions, StreamPartitions(start, *planned));
     auto list = std::make_shared<std::vector<Json>>(std::move(partitions));
     auto next = std::make_shared<size_t>(0);
@@ -398,18 +428,36 @@ Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start) {
 
   const std::string& table = request_.table;
   Options table_options = request_.OptionsFor(table);
+  const char* call = request_.delete_flow ? "read_table_deletes" : "read_table";
   auto read = request_.delete_flow ? connector_->read_table_deletes(table, start, table_options)
                                    : connector_->read_table(table, start, table_options);
-  if (!read.ok()) {
-    return Decorate(
-        read.status().WithContext(request_.delete_flow ? "read_table_deletes" : "read_table"));
-  }
+  if (!read.ok()) return Decorate(read.status().WithContext(call));
   MicroBatchRead out{read->end, MakeBatchIterator(schema, {})};
-  if (!OffsetsEqual(read->end, start)) {
-    out.batches = MakeDecoratingIterator(
-        MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+  auto records = MakeDecoratingIterator(
+      MakeBatchIterator(table, schema, std::move(read->records), batch_rows_));
+  out.caught_up = !first && OffsetsEqual(read->end, start);
+  if (out.caught_up) {
+    WarnUndelivered(std::move(records), read->end, call);
+    return out;
   }
+  out.batches = std::move(records);
   return out;
+}
+
+void DataSource::WarnUndelivered(std::unique_ptr<BatchIterator> batches, const Offset& end,
+                                 const char* call) {
+  int64_t rows = 0;
+  while (true) {
+    auto batch = batches->Next();
+    if (!batch.ok() || !*batch) break;
+    rows += (*batch)->num_rows();
+  }
+  if (rows == 0) return;
+  Status line = Decorate(Status::Invalid(
+      "{} returned {} record{} with an offset that did not move ({}): the stream has caught up, "
+      "so they are not delivered; a connector moves its offset past the records it returns",
+      call, rows, rows == 1 ? "" : "s", OffsetToString(end)));
+  Warn("{}", line.message());
 }
 
 }  // namespace lakeflow

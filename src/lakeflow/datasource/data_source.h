@@ -39,6 +39,14 @@ struct OpenOptions {
 struct MicroBatchRead {
   Offset end;
   std::unique_ptr<BatchIterator> batches;
+  // The stream has caught up: there is no micro-batch, `batches` is empty.
+  bool caught_up = false;
+};
+
+// Which micro-batch of a stream a read is for.
+enum class StreamPosition {
+  kFirst,  // no micro-batch committed yet: delivered whatever offset it ends at
+  kLater,  // an unmoved offset means caught up
 };
 
 class DataSource {
@@ -57,8 +65,10 @@ class DataSource {
   // must not outlive it.
   //
   // A batch read: metadata, the table list, or a whole table. A table is read
-  // by following offsets until they stop moving, or partition by partition
-  // when the connector supports partitions.
+  // with one read_table(table, nullopt) call whose records are all taken, as
+  // the reference data source does; partition by partition when the connector
+  // supports partitions; or following offsets until they stop moving when the
+  // connector says its snapshots come in pages.
   Result<std::unique_ptr<BatchIterator>> ReadAll();
 
   // A batch read split for readers elsewhere (Spark's executors): the
@@ -68,10 +78,12 @@ class DataSource {
   Result<std::unique_ptr<BatchIterator>> ReadPartition(const Json& partition);
 
   // One micro-batch of the stream from `start` (the delete flow when the read
-  // asks for it). When the returned end equals `start`, the stream has caught
-  // up and `batches` is empty. Calling it again with the same start replays
+  // asks for it). A first micro-batch is delivered whatever its end. A later
+  // one whose end equals `start` has caught up: `caught_up` is set, `batches`
+  // is empty, and records the connector returned with it are counted and
+  // named in one warning line. Calling it again with the same start replays
   // the same records, as long as the source has them.
-  Result<MicroBatchRead> ReadMicroBatch(const Offset& start);
+  Result<MicroBatchRead> ReadMicroBatch(const Offset& start, StreamPosition position);
 
   // The pieces of ReadMicroBatch for a stream the connector plans in
   // partitions (SupportsPartitionedStream), so that readers elsewhere can read
@@ -104,6 +116,10 @@ class DataSource {
   Result<std::unique_ptr<BatchIterator>> ReadTableList();
   Result<std::unique_ptr<BatchIterator>> ReadNamespaces();
   Result<std::unique_ptr<BatchIterator>> ReadTable();
+  Result<std::unique_ptr<BatchIterator>> ReadPartitions(std::vector<Json> partitions);
+  Result<std::unique_ptr<BatchIterator>> ReadSnapshotPages();
+  // Says, in one line, that a caught-up read returned records (and how many).
+  void WarnUndelivered(std::unique_ptr<BatchIterator> batches, const Offset& end, const char* call);
   Result<std::vector<std::string>> Tables();
   // The connector as a partitioned stream of this read's table, or null.
   SupportsPartitionedStream* PartitionedStream();

@@ -13,6 +13,8 @@ std::string Trim(std::string_view s) {
 Result<std::vector<std::string>> ParseTableList(const std::string& text) {
   std::vector<std::string> out;
   std::string trimmed = Trim(text);
+  // ",".join([]) of the seed's call: no names, which means every table.
+  if (trimmed.empty()) return out;
   if (trimmed.starts_with("[")) {
     auto j = Json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_array()) {

@@ -46,8 +46,10 @@ Json StreamReader::Identity(const DataSource& source) {
 
 Result<bool> StreamReader::RunOne(int64_t id, const Offset& start, MicroBatchSink* sink,
                                   StreamProgress* progress) {
-  LF_ASSIGN_OR_RETURN(MicroBatchRead read, source_->ReadMicroBatch(start));
-  if (OffsetsEqual(read.end, start)) return false;
+  // Until batch 0 commits, the stream is at its first micro-batch.
+  StreamPosition position = id == 0 ? StreamPosition::kFirst : StreamPosition::kLater;
+  LF_ASSIGN_OR_RETURN(MicroBatchRead read, source_->ReadMicroBatch(start, position));
+  if (read.caught_up) return false;
   LF_RETURN_IF_ERROR(checkpoint_.WritePlanned({id, start, read.end}));
   CountingIterator counted(read.batches.get(), &progress->rows);
   LF_RETURN_IF_ERROR(sink->WriteMicroBatch(id, &counted));

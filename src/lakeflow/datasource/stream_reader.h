@@ -4,7 +4,8 @@
 //
 // For each micro-batch N the reader
 //   1. asks the data source for the records after the last end offset;
-//      if the end offset did not move, the stream has caught up;
+//      if the end offset did not move, the stream has caught up (except for
+//      batch 0, which is delivered whatever offset it ends at);
 //   2. writes offsets/N (start, end) to the checkpoint;
 //   3. hands the records to the sink, tagged with N;
 //   4. writes commits/N.

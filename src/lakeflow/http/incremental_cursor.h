@@ -61,6 +61,10 @@ class IncrementalCursor {
   // at least the window's end; the start itself when nothing moved.
   Offset End() const;
 
+  // The largest cursor observed, if any; the upper bound, in microseconds.
+  std::optional<int64_t> max_seen() const { return max_seen_; }
+  int64_t until_micros() const { return until_micros_; }
+
  private:
   IncrementalCursor() = default;
 

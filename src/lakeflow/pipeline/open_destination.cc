@@ -16,6 +16,16 @@ Result<std::unique_ptr<sinks::Destination>> OpenDestination(const DestinationSpe
   return std::unique_ptr<sinks::Destination>(std::move(sqlite));
 }
 
+Result<FileLock> LockDestination(const DestinationSpec& spec) {
+  if (spec.type == DestinationSpec::Type::kDelta) {
+    std::error_code ec;
+    std::filesystem::create_directories(spec.path, ec);
+    if (ec) return Status::IOError("cannot create Delta destination folder {}", spec.path);
+    return FileLock::Acquire(spec.path + "/.lakeflow-lock", "Delta destination " + spec.path);
+  }
+  return FileLock::Acquire(spec.path + ".lock", "SQLite destination " + spec.path);
+}
+
 bool DestinationExists(const DestinationSpec& spec) {
   std::error_code ec;
   return std::filesystem::exists(spec.path, ec);

@@ -24,6 +24,63 @@ sinks::TableWrite WriteFor(const TablePlan& plan) {
   return w;
 }
 
+// Rows of a snapshot staged per microbatch: bounds a commit's size.
+constexpr int64_t kStageRows = 1 << 20;
+
+// A batch read cut into chunks of about `rows` rows, each read as an
+// iterator of its own: Next() ends at a chunk's end, NextChunk() moves on to
+// the next one, if there is one. An error from the read ends the chunk that
+// met it and is kept for status().
+class StagedChunks : public BatchIterator {
+ public:
+  StagedChunks(BatchIterator* rows, int64_t chunk_rows) : rows_(rows), chunk_rows_(chunk_rows) {}
+
+  const SchemaPtr& schema() const override { return rows_->schema(); }
+
+  Result<std::shared_ptr<arrow::RecordBatch>> Next() override {
+    if (taken_ >= chunk_rows_) return std::shared_ptr<arrow::RecordBatch>();
+    std::shared_ptr<arrow::RecordBatch> batch = std::move(ahead_);
+    if (!batch && !done_) {
+      auto next = rows_->Next();
+      if (!next.ok()) {
+        done_ = true;
+        return next.status();
+      }
+      batch = std::move(next).value();
+    }
+    if (!batch) {
+      done_ = true;
+      return batch;
+    }
+    taken_ += batch->num_rows();
+    return batch;
+  }
+
+  // Whether rows remain after this chunk; if so, starts the next chunk.
+  bool NextChunk() {
+    if (done_) return false;
+    auto next = rows_->Next();
+    if (!next.ok()) {
+      status_ = next.status();
+      return false;
+    }
+    ahead_ = std::move(next).value();
+    if (!ahead_) return false;
+    taken_ = 0;
+    return true;
+  }
+
+  const Status& status() const { return status_; }
+
+ private:
+  BatchIterator* rows_;
+  int64_t chunk_rows_;
+  int64_t taken_ = 0;
+  bool done_ = false;
+  std::shared_ptr<arrow::RecordBatch> ahead_;
+  Status status_;
+};
+
 // One table's run: its flows in order, reporting to the observer.
 class TableRunner {
  public:
@@ -37,10 +94,10 @@ class TableRunner {
     Notify([&](RunObserver* o) { o->TableStarted(run_.table); });
     run_.status = RunFlows();
     run_.seconds = Elapsed();
-    if (!run_.status.ok()) {
-      run_.status = run_.status.WithContext(run_.table);
-      dest_->RecordError(run_.table, failed_flow_, run_.status.message()).ok();
-    }
+    if (!run_.status.ok()) run_.status = run_.status.WithContext(run_.table);
+    // Status keeps every run: "ran, nothing new" differs from "never ran".
+    for (const auto& flow : ran_flows_) dest_->RecordRun(run_.table, flow, "").ok();
+    if (!run_.status.ok()) dest_->RecordRun(run_.table, failed_flow_, run_.status.message()).ok();
     Notify([&](RunObserver* o) { o->TableFinished(run_); });
     return run_;
   }
@@ -58,7 +115,9 @@ class TableRunner {
                      DeleteFlow(plan_));
   }
 
-  // A stream flow: microbatches from the last committed offset until caught up.
+  // A stream flow: microbatches from the last committed offset until caught
+  // up. A flow that has committed nothing is at its first microbatch, which
+  // is taken whatever offset it ends at (see DataSource::ReadMicroBatch).
   Status RunStream(DataSource* source, const sinks::TableWrite& write, sinks::ChangeKind kind,
                    const std::string& flow) {
     failed_flow_ = flow;
@@ -66,54 +125,78 @@ class TableRunner {
     Offset start = progress ? progress->end : Offset(Json::object());
     int64_t next_id = progress ? progress->batch_id + 1 : 0;
     while (!Stopping()) {
-      LF_ASSIGN_OR_RETURN(MicroBatchRead read, source->ReadMicroBatch(start));
-      if (OffsetsEqual(read.end, start)) return Status::OK();
-      LF_RETURN_IF_ERROR(Commit(write, kind, read, flow, next_id++));
+      StreamPosition position = next_id == 0 ? StreamPosition::kFirst : StreamPosition::kLater;
+      LF_ASSIGN_OR_RETURN(MicroBatchRead read, source->ReadMicroBatch(start, position));
+      if (read.caught_up) {
+        ran_flows_.push_back(flow);
+        return Status::OK();
+      }
+      LF_RETURN_IF_ERROR(Commit(write, kind, read.batches.get(), read.end, flow, next_id++));
       LF_RETURN_IF_ERROR(source->Committed(read.end));
       start = read.end;
     }
     return Status::OK();
   }
 
-  // The snapshot flow: stage the whole source, then apply it. A read whose
-  // end offset is null brought the whole table at once: the snapshot is
-  // complete after it (stored as "read": null).
+  // The snapshot flow: the batch read of the table (one read_table call, its
+  // partitions, or its pages), staged in chunks, then applied. Its offset is
+  // {"snapshot": N, "applied": BOOL}. A run after an applied snapshot reads
+  // snapshot N+1; a run after a crash before the apply reads snapshot N again
+  // from its start, and its first chunk replaces whatever was staged.
   Status RunSnapshot(const sinks::TableWrite& write) {
     std::string flow = TableFlow(plan_);
     failed_flow_ = flow;
     LF_ASSIGN_OR_RETURN(auto progress, dest_->Progress(write.table, flow));
     int64_t version = 1, next_id = 0;
-    Offset start = Json::object();
     if (progress) {
-      const Json state = progress->end.value_or(Json::object());
+      LF_ASSIGN_OR_RETURN(SnapshotState state, SnapshotState::From(progress->end));
       next_id = progress->batch_id + 1;
-      version = state.value("snapshot", int64_t{0});
-      if (state.value("applied", false) || !state.contains("read"))
-        ++version;
-      else if (state["read"].is_null())
-        start.reset();
-      else
-        start = state["read"];
+      version = state.applied ? state.version + 1 : state.version;
     }
-    while (start && !Stopping()) {
-      LF_ASSIGN_OR_RETURN(MicroBatchRead read, plan_.source->ReadMicroBatch(start));
-      if (OffsetsEqual(read.end, start)) break;
-      Json at = read.end.value_or(nullptr);
-      MicroBatchRead tagged{Json{{"snapshot", version}, {"read", at}, {"applied", false}},
-                            std::move(read.batches)};
-      LF_RETURN_IF_ERROR(Commit(write, sinks::ChangeKind::kStage, tagged, flow, next_id++));
-      start = read.end;
-    }
-    if (start && Stopping()) return Status::OK();
-    Json applied = {{"snapshot", version}, {"read", start.value_or(nullptr)}, {"applied", true}};
-    return dest_->ApplySnapshot(write, version, flow, sinks::FlowProgress{next_id, applied});
+    LF_ASSIGN_OR_RETURN(auto rows, plan_.source->ReadAll());
+    Offset staging(Json{{"snapshot", version}, {"applied", false}});
+    StagedChunks chunks(rows.get(), kStageRows);
+    sinks::ChangeKind kind = sinks::ChangeKind::kRestage;
+    do {
+      if (Stopping()) return Status::OK();
+      LF_RETURN_IF_ERROR(Commit(write, kind, &chunks, staging, flow, next_id++));
+      kind = sinks::ChangeKind::kStage;
+    } while (chunks.NextChunk());
+    LF_RETURN_IF_ERROR(chunks.status());
+    Json applied = {{"snapshot", version}, {"applied", true}};
+    LF_RETURN_IF_ERROR(
+        dest_->ApplySnapshot(write, version, flow, sinks::FlowProgress{next_id, applied}));
+    ran_flows_.push_back(flow);
+    return Status::OK();
   }
 
-  Status Commit(const sinks::TableWrite& write, sinks::ChangeKind kind, MicroBatchRead& read,
-                const std::string& flow, int64_t id) {
-    CountingIterator counted(read.batches.get(), &run_.rows);
+  // A snapshot flow's offset: which snapshot, and whether it was applied.
+  // (Offsets written before snapshots were read in one pass also hold
+  // "read", which is ignored: an unapplied snapshot is read again.)
+  struct SnapshotState {
+    int64_t version = 0;
+    bool applied = false;
+
+    static Result<SnapshotState> From(const Offset& offset) {
+      const Json* snapshot = offset && offset->is_object() && offset->contains("snapshot")
+                                 ? &(*offset)["snapshot"]
+                                 : nullptr;
+      if (!snapshot || !snapshot->is_number_integer() || snapshot->get<int64_t>() < 0)
+        return Status::IOError("snapshot flow progress {} has no snapshot number",
+                               OffsetToString(offset));
+      SnapshotState s;
+      s.version = snapshot->get<int64_t>();
+      auto applied = offset->find("applied");
+      s.applied = applied != offset->end() && applied->is_boolean() && applied->get<bool>();
+      return s;
+    }
+  };
+
+  Status Commit(const sinks::TableWrite& write, sinks::ChangeKind kind, BatchIterator* rows,
+                const Offset& end, const std::string& flow, int64_t id) {
+    CountingIterator counted(rows, &run_.rows);
     LF_RETURN_IF_ERROR(
-        dest_->CommitMicroBatch(write, kind, &counted, flow, sinks::FlowProgress{id, read.end}));
+        dest_->CommitMicroBatch(write, kind, &counted, flow, sinks::FlowProgress{id, end}));
     ++run_.batches;
     Notify([&](RunObserver* o) { o->Committed(run_.table, run_.rows, Elapsed()); });
     return Status::OK();
@@ -134,6 +217,7 @@ class TableRunner {
   std::mutex* observer_mutex_;
   Clock::time_point started_ = Clock::now();
   std::string failed_flow_;
+  std::vector<std::string> ran_flows_;  // flows that ran to the end
   TableRun run_;
 };
 
@@ -165,6 +249,8 @@ Result<std::vector<TableRun>> RunPipeline(const PipelineSpec& spec,
                                           const std::vector<TablePlan>& plans,
                                           const RunOptions& options) {
   LF_RETURN_IF_ERROR(CheckRunnable(spec, plans, options));
+  auto lock = LockDestination(spec.destination);
+  if (!lock.ok()) return lock.status().WithContext(spec.file);
   std::set<std::string> refresh(options.full_refresh.begin(), options.full_refresh.end());
   {
     auto dest = OpenDestination(spec.destination);

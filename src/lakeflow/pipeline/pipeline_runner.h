@@ -6,13 +6,18 @@
 //   append (or APPEND_ONLY)  rows appended                       flow TABLE
 //   cdc                      upserts by key, SCD1 or SCD2         flow TABLE
 //   cdc_with_deletes         the same, then the delete flow       flows TABLE, TABLE#deletes
-//   snapshot                 the whole source staged, then applied as the
-//                            table's new content (AUTO CDC FROM SNAPSHOT)
+//   snapshot                 the batch read of the table staged, then applied
+//                            as its new content (AUTO CDC FROM SNAPSHOT)
 //
-// A snapshot flow's stored offset says which snapshot it is reading and
-// where, or that it has been applied: {"snapshot": N, "read": OFFSET,
-// "applied": BOOL}. A run after an applied snapshot reads the next one from
-// the start; a run after a crash resumes the one it was reading.
+// A stream flow's first microbatch is taken whatever offset it ends at;
+// later ones stop the flow when the offset stops moving (the template's
+// "caught up"). A snapshot flow's stored offset says which snapshot it is on
+// and whether it has been applied: {"snapshot": N, "applied": BOOL}. A run
+// after an applied snapshot reads the next one; a run after a crash before
+// the apply reads the same one again from its start.
+//
+// One run at a time writes a destination: RunPipeline holds its lock
+// (LockDestination) from start to end.
 #pragma once
 
 #include <atomic>

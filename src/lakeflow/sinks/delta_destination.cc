@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 
 #include "lakeflow/core/strings.h"
 #include "lakeflow/sinks/delta_checkpoint.h"
@@ -218,13 +219,30 @@ void AfterCommit(const TableContext& t, const std::vector<Json>& actions, const 
   for (const auto& path : p.garbage) std::remove(path.c_str());
 }
 
-// Forgets errors of (table, flow) pairs `match` selects.
-Status DropErrors(const std::string& root, const std::function<bool(const FlowError&)>& match) {
-  LF_ASSIGN_OR_RETURN(auto errors, ReadErrors(root));
-  auto end = std::remove_if(errors.begin(), errors.end(), match);
-  if (end == errors.end()) return Status::OK();
-  errors.erase(end, errors.end());
-  return WriteErrors(root, errors);
+// The runs file is shared by every table of a destination; the workers of
+// one pipeline run take turns with it (other processes are kept out by the
+// destination's lock).
+std::mutex& RunsMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Changes the recorded runs with `edit`, which says whether it changed any.
+Status EditRuns(const std::string& root, const std::function<bool(std::vector<FlowRun>*)>& edit) {
+  std::lock_guard lock(RunsMutex());
+  LF_ASSIGN_OR_RETURN(auto runs, ReadRuns(root));
+  if (!edit(&runs)) return Status::OK();
+  return WriteRuns(root, runs);
+}
+
+// Forgets the runs of (table, flow) pairs `match` selects.
+Status DropRuns(const std::string& root, const std::function<bool(const FlowRun&)>& match) {
+  return EditRuns(root, [&](std::vector<FlowRun>* runs) {
+    auto end = std::remove_if(runs->begin(), runs->end(), match);
+    bool changed = end != runs->end();
+    runs->erase(end, runs->end());
+    return changed;
+  });
 }
 
 // One commit of `flow`'s next batch to `write.table`: the table loaded, its
@@ -246,8 +264,16 @@ Status CommitChange(const std::string& root, const TableWrite& write, bool snaps
   LF_ASSIGN_OR_RETURN(auto actions, WriteCommitFiles(t, flow, progress, pending));
   AfterCommit(t, actions, pending);
   // Status only: a failure to clear an old error does not undo the commit.
-  (void)DropErrors(root,
-                   [&](const FlowError& e) { return e.table == write.table && e.flow == flow; });
+  (void)EditRuns(root, [&](std::vector<FlowRun>* runs) {
+    bool changed = false;
+    for (auto& r : *runs) {
+      if (r.table != write.table || r.flow != flow || r.error.empty()) continue;
+      r.error.clear();
+      r.error_at.clear();
+      changed = true;
+    }
+    return changed;
+  });
   return Status::OK();
 }
 
@@ -344,12 +370,14 @@ Status DeltaDestination::CommitMicroBatch(const TableWrite& write, ChangeKind ki
       case ChangeKind::kDelete:
         return WriteMerge(t, rows, kind == ChangeKind::kDelete, pending);
       case ChangeKind::kStage:
-        return WriteStage(t, rows, pending);
+      case ChangeKind::kRestage:
+        return WriteStage(t, rows, kind == ChangeKind::kRestage, pending);
     }
     return Status::Internal("table '{}': unknown change kind", t.name);
   };
-  return Named(write.table,
-               CommitChange(root_, write, kind == ChangeKind::kStage, flow, progress, change));
+  return Named(write.table, CommitChange(root_, write,
+                                         kind == ChangeKind::kStage || kind == ChangeKind::kRestage,
+                                         flow, progress, change));
 }
 
 Status DeltaDestination::ApplySnapshot(const TableWrite& write, int64_t version,
@@ -378,20 +406,22 @@ Status DeltaDestination::Reset(const std::string& table, const std::vector<std::
       return Status::IOError("table '{}': cannot move {} aside: {}", table, dir, ec.message());
     fs::remove_all(aside, ec);
   }
-  return DropErrors(root_, [&](const FlowError& e) {
-    return e.table == table && std::find(flows.begin(), flows.end(), e.flow) != flows.end();
+  return DropRuns(root_, [&](const FlowRun& r) {
+    return r.table == table && std::find(flows.begin(), flows.end(), r.flow) != flows.end();
   });
 }
 
-Status DeltaDestination::RecordError(const std::string& table, const std::string& flow,
-                                     const std::string& message) {
-  LF_ASSIGN_OR_RETURN(auto errors, ReadErrors(root_));
-  auto it = std::find_if(errors.begin(), errors.end(),
-                         [&](const FlowError& e) { return e.table == table && e.flow == flow; });
-  if (it == errors.end()) it = errors.insert(errors.end(), FlowError{table, flow, "", ""});
-  it->message = message;
-  it->at = NowIso();
-  return WriteErrors(root_, errors);
+Status DeltaDestination::RecordRun(const std::string& table, const std::string& flow,
+                                   const std::string& error) {
+  return EditRuns(root_, [&](std::vector<FlowRun>* runs) {
+    auto it = std::find_if(runs->begin(), runs->end(),
+                           [&](const FlowRun& r) { return r.table == table && r.flow == flow; });
+    if (it == runs->end()) it = runs->insert(runs->end(), FlowRun{table, flow, "", "", ""});
+    it->ran_at = NowIso();
+    it->error = error;
+    it->error_at = error.empty() ? "" : it->ran_at;
+    return true;
+  });
 }
 
 Result<std::vector<FlowStatus>> DeltaDestination::Flows() {
@@ -399,19 +429,20 @@ Result<std::vector<FlowStatus>> DeltaDestination::Flows() {
   for (const auto& [table, dir] : ListTables(root_)) {
     LF_RETURN_IF_ERROR(FlowsOfTable(table, dir, &out));
   }
-  LF_ASSIGN_OR_RETURN(auto errors, ReadErrors(root_));
-  for (const auto& e : errors) {
+  LF_ASSIGN_OR_RETURN(auto runs, ReadRuns(root_));
+  for (const auto& r : runs) {
     auto it = std::find_if(out.begin(), out.end(), [&](const FlowStatus& s) {
-      return s.table == e.table && s.flow == e.flow;
+      return s.table == r.table && s.flow == r.flow;
     });
     if (it == out.end()) {
       FlowStatus s;
-      s.table = e.table;
-      s.flow = e.flow;
+      s.table = r.table;
+      s.flow = r.flow;
       it = out.insert(out.end(), std::move(s));
     }
-    it->last_error = e.message;
-    it->error_at = e.at;
+    it->ran_at = r.ran_at;
+    it->last_error = r.error;
+    it->error_at = r.error_at;
   }
   std::sort(out.begin(), out.end(), [](const FlowStatus& a, const FlowStatus& b) {
     return std::tie(a.table, a.flow) < std::tie(b.table, b.flow);

@@ -22,8 +22,14 @@ std::string EncodeName(const std::string& name) {
   return out;
 }
 
-std::string ErrorsPath(const std::string& root) {
-  return root + "/_lakeflow_errors.json";
+std::string RunsPath(const std::string& root) {
+  return root + "/_lakeflow_runs.json";
+}
+
+// A string member of `j`, or empty.
+std::string StringField(const Json& j, const char* name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 Status EnsureParent(const std::string& path) {
@@ -80,9 +86,13 @@ std::string TombstonePath(const std::string& dir, int64_t version) {
   return fmt::format("{}/_lakeflow/tombstones/{:020d}.parquet", dir, version);
 }
 
+std::string StageManifestPath(const std::string& dir, int64_t version) {
+  return fmt::format("{}/_lakeflow/stage/{:020d}.json", dir, version);
+}
+
 Status WriteStageManifest(const std::string& dir, int64_t version,
                           const std::vector<std::string>& files, const std::string& table) {
-  std::string path = fmt::format("{}/_lakeflow/stage/{:020d}.json", dir, version);
+  std::string path = StageManifestPath(dir, version);
   LF_RETURN_IF_ERROR(EnsureParent(path));
   auto st = WriteFileAtomically(path, Json{{"files", files}}.dump());
   return st.ok() ? st : st.WithContext(fmt::format("table '{}'", table));
@@ -90,7 +100,7 @@ Status WriteStageManifest(const std::string& dir, int64_t version,
 
 Result<std::vector<std::string>> ReadStageManifest(const std::string& dir, int64_t version,
                                                    const std::string& table) {
-  std::string path = fmt::format("{}/_lakeflow/stage/{:020d}.json", dir, version);
+  std::string path = StageManifestPath(dir, version);
   LF_ASSIGN_OR_RETURN(auto j, ReadJsonFile(path, table));
   if (!j.contains("files") || !j["files"].is_array()) {
     return Status::IOError("table '{}': {} has no file list", table, path);
@@ -102,29 +112,33 @@ Result<std::vector<std::string>> ReadStageManifest(const std::string& dir, int64
   return out;
 }
 
-Result<std::vector<FlowError>> ReadErrors(const std::string& root) {
-  std::vector<FlowError> out;
+Result<std::vector<FlowRun>> ReadRuns(const std::string& root) {
+  std::vector<FlowRun> out;
   std::error_code ec;
-  if (!std::filesystem::exists(ErrorsPath(root), ec)) return out;
-  LF_ASSIGN_OR_RETURN(auto text, ReadWholeFile(ErrorsPath(root)));
+  if (!std::filesystem::exists(RunsPath(root), ec)) return out;
+  LF_ASSIGN_OR_RETURN(auto text, ReadWholeFile(RunsPath(root)));
   auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_array()) {
-    return Status::IOError("{} is not a JSON array", ErrorsPath(root));
+    return Status::IOError("{} is not a JSON array", RunsPath(root));
   }
   for (const auto& e : j) {
     if (!e.is_object()) continue;
-    out.push_back(FlowError{e.value("table", ""), e.value("flow", ""), e.value("message", ""),
-                            e.value("at", "")});
+    out.push_back(FlowRun{StringField(e, "table"), StringField(e, "flow"), StringField(e, "ran_at"),
+                          StringField(e, "error"), StringField(e, "error_at")});
   }
   return out;
 }
 
-Status WriteErrors(const std::string& root, const std::vector<FlowError>& errors) {
+Status WriteRuns(const std::string& root, const std::vector<FlowRun>& runs) {
   Json j = Json::array();
-  for (const auto& e : errors) {
-    j.push_back({{"table", e.table}, {"flow", e.flow}, {"message", e.message}, {"at", e.at}});
+  for (const auto& r : runs) {
+    j.push_back({{"table", r.table},
+                 {"flow", r.flow},
+                 {"ran_at", r.ran_at},
+                 {"error", r.error},
+                 {"error_at", r.error_at}});
   }
-  return WriteFileAtomically(ErrorsPath(root), j.dump(1));
+  return WriteFileAtomically(RunsPath(root), j.dump(1));
 }
 
 std::string NowIso() {

@@ -37,18 +37,23 @@ Result<ProgressRecord> ReadProgress(const std::string& dir, const std::string& f
 // columns and the sequence, one row per deleted key.
 std::string TombstonePath(const std::string& dir, int64_t version);
 
-// The staged snapshot as of commit `version`: the stage's data files.
+// The staged snapshot as of commit `version`: the stage's data files, listed
+// in the manifest at StageManifestPath.
+std::string StageManifestPath(const std::string& dir, int64_t version);
 Status WriteStageManifest(const std::string& dir, int64_t version,
                           const std::vector<std::string>& files, const std::string& table);
 Result<std::vector<std::string>> ReadStageManifest(const std::string& dir, int64_t version,
                                                    const std::string& table);
 
-// Failed runs, kept in `root/_lakeflow_errors.json` for status only.
-struct FlowError {
-  std::string table, flow, message, at;
+// The last run of each flow, kept in `root/_lakeflow_runs.json` for status
+// only: when it ended, and its error if it failed.
+struct FlowRun {
+  std::string table, flow;
+  std::string ran_at;           // ISO 8601 UTC
+  std::string error, error_at;  // empty after a run that succeeded
 };
-Result<std::vector<FlowError>> ReadErrors(const std::string& root);
-Status WriteErrors(const std::string& root, const std::vector<FlowError>& errors);
+Result<std::vector<FlowRun>> ReadRuns(const std::string& root);
+Status WriteRuns(const std::string& root, const std::vector<FlowRun>& runs);
 
 // Now as ISO 8601 UTC.
 std::string NowIso();

@@ -169,8 +169,7 @@ Status WriteSnapshot(const TableContext& t, int64_t version, Pending* out) {
   auto it = t.state->txns.find(kStageApp);
   if (it != t.state->txns.end()) {
     LF_ASSIGN_OR_RETURN(files, ReadStageManifest(t.dir, it->second.version, t.name));
-    out->garbage.push_back(
-        fmt::format("{}/_lakeflow/stage/{:020d}.json", t.dir, it->second.version));
+    out->garbage.push_back(StageManifestPath(t.dir, it->second.version));
   }
   LF_ASSIGN_OR_RETURN(auto stage, HashStage(t, files));
   DataFileWriter writer(t.dir, "", t.schema, t.name);

@@ -224,12 +224,19 @@ Status WriteMerge(const TableContext& t, BatchIterator* rows, bool deletes, Pend
   return Status::OK();
 }
 
-Status WriteStage(const TableContext& t, BatchIterator* rows, Pending* out) {
+Status WriteStage(const TableContext& t, BatchIterator* rows, bool restart, Pending* out) {
   out->operation = "STAGE SNAPSHOT";
   std::vector<std::string> files;
   auto stage = t.state->txns.find(kStageApp);
   if (stage != t.state->txns.end()) {
     LF_ASSIGN_OR_RETURN(files, ReadStageManifest(t.dir, stage->second.version, t.name));
+    // This commit's manifest replaces the old one.
+    out->garbage.push_back(StageManifestPath(t.dir, stage->second.version));
+    if (restart) {
+      // What an interrupted read staged goes once this commit no longer names it.
+      for (const auto& f : files) out->garbage.push_back(t.dir + "/" + f);
+      files.clear();
+    }
   }
   DataFileWriter writer(t.dir, "_lakeflow/stage", t.schema, t.name);
   LF_RETURN_IF_ERROR(WriteAll(t, rows, &writer));

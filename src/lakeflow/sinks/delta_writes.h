@@ -37,7 +37,7 @@ Status WriteAppend(const TableContext& t, BatchIterator* rows, Pending* out);
 // Upserts (or, with `deletes`, deletes) merged into the rows of their keys.
 Status WriteMerge(const TableContext& t, BatchIterator* rows, bool deletes, Pending* out);
 // Rows added to the pending snapshot.
-Status WriteStage(const TableContext& t, BatchIterator* rows, Pending* out);
+Status WriteStage(const TableContext& t, BatchIterator* rows, bool restart, Pending* out);
 // The staged snapshot made the table's content; SCD2 versions at `version`.
 Status WriteSnapshot(const TableContext& t, int64_t version, Pending* out);
 

@@ -25,7 +25,8 @@
 // delete at the same sequence as an upsert wins.
 //
 // Snapshot flows (AUTO CDC FROM SNAPSHOT): a snapshot is staged microbatch by
-// microbatch (ChangeKind::kStage), then ApplySnapshot makes it the table's
+// microbatch (ChangeKind::kRestage for its first, which drops whatever an
+// interrupted read had staged, then kStage), then ApplySnapshot makes it the table's
 // content: new keys inserted, rows whose values changed updated, keys missing
 // from the snapshot deleted. SCD1 rows carry no sequence; SCD2 versions start
 // and end at the snapshot's `version` (1, 2, ...: BIGINT), and only changed or
@@ -55,7 +56,8 @@ struct FlowStatus {
   Offset end;                // its end offset
   int64_t rows = 0;          // rows the flow has written since its table was built
   std::string committed_at;  // ISO 8601 UTC of the last commit; empty: none
-  std::string last_error;    // the last run's error; empty once a later commit succeeds
+  std::string ran_at;        // ISO 8601 UTC of the last run's end, ok or failed; empty: never
+  std::string last_error;    // the last run's error; empty once a later run or commit succeeds
   std::string error_at;      // ISO 8601 UTC of that error
 };
 
@@ -71,11 +73,13 @@ struct TableWrite {
 };
 
 enum class ChangeKind {
-  kAppend,  // rows appended as they are
-  kUpsert,  // each row an upsert of its key at its sequence
-  kDelete,  // each row a delete of its key at its sequence; only the keys and
-            // sequence_by are read, and the rows' schema may be narrower
-  kStage,   // rows added to the table's pending snapshot (see ApplySnapshot)
+  kAppend,   // rows appended as they are
+  kUpsert,   // each row an upsert of its key at its sequence
+  kDelete,   // each row a delete of its key at its sequence; only the keys and
+             // sequence_by are read, and the rows' schema may be narrower
+  kStage,    // rows added to the table's pending snapshot (see ApplySnapshot)
+  kRestage,  // rows that start the table's pending snapshot afresh: what was
+             // staged before (by an interrupted read) is dropped
 };
 
 class Destination {
@@ -103,9 +107,11 @@ class Destination {
   // `flows`, in one atomic step, so they start again from nothing.
   virtual Status Reset(const std::string& table, const std::vector<std::string>& flows) = 0;
 
-  // Remembers a failed run of `flow` for status; changes no table's data.
-  virtual Status RecordError(const std::string& table, const std::string& flow,
-                             const std::string& message) = 0;
+  // Remembers, for status, that a run of `flow` ended now: caught up when
+  // `error` is empty (which clears the last error), else failed with it.
+  // Changes no table's data.
+  virtual Status RecordRun(const std::string& table, const std::string& flow,
+                           const std::string& error) = 0;
 
   // Every flow the destination knows, ordered by table and flow.
   virtual Result<std::vector<FlowStatus>> Flows() = 0;

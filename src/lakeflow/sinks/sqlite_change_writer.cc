@@ -392,6 +392,7 @@ Result<std::unique_ptr<SqliteChangeWriter>> SqliteChangeWriter::Make(sqlite3* db
     case ChangeKind::kAppend:
       return MakeWriter<AppendWriter>(db, write, rows);
     case ChangeKind::kStage:
+    case ChangeKind::kRestage:
       return MakeWriter<Scd1UpsertWriter>(db, write, rows, true);
     case ChangeKind::kUpsert:
       if (scd2) return MakeWriter<Scd2UpsertWriter>(db, write, rows);

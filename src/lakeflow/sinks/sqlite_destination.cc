@@ -84,6 +84,8 @@ Result<std::unique_ptr<SqliteDestination>> SqliteDestination::Open(const std::st
            "CREATE TABLE IF NOT EXISTS _lakeflow_flows (table_name TEXT NOT NULL, flow TEXT NOT "
            "NULL, batch_id INTEGER NOT NULL, end_offset TEXT, rows INTEGER NOT NULL DEFAULT 0, "
            "committed_at TEXT, last_error TEXT, error_at TEXT, PRIMARY KEY (table_name, flow))"));
+  // Destinations made before runs were recorded lack ran_at.
+  LF_RETURN_IF_ERROR(out->EnsureColumns("_lakeflow_flows", {QuoteIdentifier("ran_at") + " TEXT"}));
   return out;
 }
 
@@ -260,8 +262,11 @@ Status SqliteDestination::RecordProgress(const std::string& table, const std::st
 Status SqliteDestination::CommitMicroBatch(const TableWrite& write, ChangeKind kind,
                                            BatchIterator* rows, const std::string& flow,
                                            const FlowProgress& progress) {
+  bool staging = kind == ChangeKind::kStage || kind == ChangeKind::kRestage;
   return InTransaction([&]() -> Status {
-    LF_RETURN_IF_ERROR(EnsureTables(write, kind == ChangeKind::kStage));
+    LF_RETURN_IF_ERROR(EnsureTables(write, staging));
+    if (kind == ChangeKind::kRestage && !write.primary_keys.empty())
+      LF_RETURN_IF_ERROR(Exec(db_, "DELETE FROM " + QuoteIdentifier(StageTable(write.table))));
     int64_t count = 0;
     LF_RETURN_IF_ERROR(WriteRows(write, kind, rows, &count));
     return RecordProgress(write.table, flow, progress, count);
@@ -338,21 +343,24 @@ Status SqliteDestination::Reset(const std::string& table, const std::vector<std:
   });
 }
 
-Status SqliteDestination::RecordError(const std::string& table, const std::string& flow,
-                                      const std::string& message) {
+Status SqliteDestination::RecordRun(const std::string& table, const std::string& flow,
+                                    const std::string& error) {
   LF_ASSIGN_OR_RETURN(
       Statement stmt,
       Prepare(db_,
-              std::string("INSERT INTO _lakeflow_flows (table_name, flow, batch_id, last_error, "
-                          "error_at) VALUES (?, ?, -1, ?, ") +
-                  kNow +
-                  ") ON CONFLICT (table_name, flow) DO UPDATE SET last_error = "
-                  "excluded.last_error, error_at = excluded.error_at",
-              "recording an error"));
+              std::string("INSERT INTO _lakeflow_flows (table_name, flow, batch_id, ran_at, "
+                          "last_error, error_at) VALUES (?1, ?2, -1, ") +
+                  kNow + ", ?3, CASE WHEN ?3 IS NULL THEN NULL ELSE " + kNow +
+                  " END) ON CONFLICT (table_name, flow) DO UPDATE SET ran_at = excluded.ran_at, "
+                  "last_error = excluded.last_error, error_at = excluded.error_at",
+              "recording a run"));
   BindText(stmt.get(), 1, table);
   BindText(stmt.get(), 2, flow);
-  BindText(stmt.get(), 3, message);
-  if (sqlite3_step(stmt.get()) != SQLITE_DONE) return SqliteError(db_, "recording an error");
+  if (error.empty())
+    sqlite3_bind_null(stmt.get(), 3);
+  else
+    BindText(stmt.get(), 3, error);
+  if (sqlite3_step(stmt.get()) != SQLITE_DONE) return SqliteError(db_, "recording a run");
   return Status::OK();
 }
 
@@ -360,7 +368,8 @@ Result<std::vector<FlowStatus>> SqliteDestination::Flows() {
   LF_ASSIGN_OR_RETURN(Statement stmt,
                       Prepare(db_,
                               "SELECT table_name, flow, batch_id, end_offset, rows, committed_at, "
-                              "last_error, error_at FROM _lakeflow_flows ORDER BY table_name, flow",
+                              "last_error, error_at, ran_at FROM _lakeflow_flows ORDER BY "
+                              "table_name, flow",
                               "reading flows"));
   std::vector<FlowStatus> out;
   while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
@@ -376,6 +385,7 @@ Result<std::vector<FlowStatus>> SqliteDestination::Flows() {
     s.committed_at = ColumnText(stmt.get(), 5);
     s.last_error = ColumnText(stmt.get(), 6);
     s.error_at = ColumnText(stmt.get(), 7);
+    s.ran_at = ColumnText(stmt.get(), 8);
     out.push_back(std::move(s));
   }
   return out;

@@ -33,8 +33,8 @@ class SqliteDestination : public Destination {
   Status ApplySnapshot(const TableWrite& write, int64_t version, const std::string& flow,
                        const FlowProgress& progress) override;
   Status Reset(const std::string& table, const std::vector<std::string>& flows) override;
-  Status RecordError(const std::string& table, const std::string& flow,
-                     const std::string& message) override;
+  Status RecordRun(const std::string& table, const std::string& flow,
+                   const std::string& error) override;
   Result<std::vector<FlowStatus>> Flows() override;
 
  private:

@@ -2,7 +2,7 @@
 community connector looks like, for the `python` source's tests.
 
 Tables:
-  items   cdc_with_deletes, cursor updated_at; read in pages of `page_size`
+  items   cdc_with_deletes, cursor updated_at; streamed in pages of `page_size`
   events  append, cursor seq
   colors  snapshot
 Option `items` (default 25) sets how many items there are; option `colors_file` names a
@@ -73,10 +73,11 @@ class LakeflowConnect:
         return self._page(self.deleted, start_offset)
 
     def _page(self, records, start_offset):
-        """Records after the offset's cursor, `page_size` at a time."""
+        """Records after the offset's cursor, `page_size` at a time; all of them for a
+        batch read (no offset), which the data source calls once."""
         after = (start_offset or {}).get("cursor")
         newer = [r for r in records if after is None or r["updated_at"].isoformat() > after]
-        page = newer[:self.page_size]
+        page = newer if start_offset is None else newer[:self.page_size]
         if not page:
             return iter([]), start_offset or {}
         return iter(page), {"cursor": page[-1]["updated_at"].isoformat()}

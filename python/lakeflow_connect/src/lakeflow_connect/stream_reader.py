@@ -14,9 +14,15 @@ records under the same batch.
 
 Connectors that plan their streams in partitions (`latest_offset` and
 `get_stream_partitions`) are read by the tasks themselves.
+
+A read whose offset did not move is staged too: Spark runs a query's first micro-batch
+whatever its offsets, and then its records are delivered. Otherwise Spark does not run it,
+the stream has caught up, and records the connector returned with it are not delivered;
+one line on stderr says how many, as the engine's own streams do.
 """
 import hashlib
 import json
+import sys
 
 import pyarrow as pa
 import pyarrow.fs
@@ -66,12 +72,14 @@ def _max_rows(options):
     return rows
 
 
-def _chunks(capsule):
-    """The batches of a capsule as IPC byte strings of at most a task's share each."""
-    chunks, writer, sink, rows, size = [], None, None, 0, 0
+def _chunks(capsule, counted=None):
+    """The batches of a capsule as IPC byte strings of at most a task's share each;
+    `counted`, a list, gets the number of rows."""
+    chunks, writer, sink, rows, size, total = [], None, None, 0, 0, 0
     for batch in batches(capsule):
         if batch.num_rows == 0:
             continue
+        total += batch.num_rows
         if writer is None:
             sink = pa.BufferOutputStream()
             writer = pa.ipc.new_stream(sink, batch.schema)
@@ -84,6 +92,8 @@ def _chunks(capsule):
     if writer is not None:
         writer.close()
         chunks.append(sink.getvalue().to_pybytes())
+    if counted is not None:
+        counted.append(total)
     return chunks
 
 
@@ -145,6 +155,12 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         self._sources = {}  # max rows per read (None: the connector's own) -> Source
         self._last = None  # the Source of the latest read
         self._stage = None
+        # A read whose offset did not move, staged in case Spark runs it (a first
+        # batch): (start text, its record count, the call) until Spark plans it.
+        self._unmoved = None
+        # Until its first latestOffset, a reader may be asked for a batch planned
+        # before a restart (Spark replays an uncommitted batch first).
+        self._replaying = True
 
     def _source(self, limit):
         max_rows = limit.max_rows if isinstance(limit, ReadMaxRows) else None
@@ -183,16 +199,42 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         if source.streams_in_partitions():
             end_text = source.planned_stream_end(start_text)
             return start if end_text == start_text else json.loads(end_text)
-        end_text, capsule = source.read_micro_batch(start_text)
+        self._replaying = False
+        self._warn_undelivered()
+        end_text, capsule = source.read_micro_batch(start_text, first=True)
+        counted = []
+        chunks = _chunks(capsule, counted)
         if end_text == start_text:
+            if chunks:
+                self._staged().put(start_text, end_text, chunks)
+                self._unmoved = (start_text, counted[0])
             return start
-        self._staged().put(start_text, end_text, _chunks(capsule))
+        self._staged().put(start_text, end_text, chunks)
         return json.loads(end_text)
+
+    def _warn_undelivered(self):
+        """Says so when Spark did not run a read whose offset did not move."""
+        if self._unmoved is None:
+            return
+        start_text, rows = self._unmoved
+        self._unmoved = None
+        flow = "read_table_deletes" if str(self.options.get("isdeleteflow", "")).lower() == "true" \
+            else "read_table"
+        print(f"lakeflow: warning: table '{self.options.get('tablename')}': {flow} returned "
+              f"{rows} record{'' if rows == 1 else 's'} with an offset that did not move "
+              f"({start_text}): the stream has caught up, so they are not delivered; a "
+              "connector moves its offset past the records it returns", file=sys.stderr)
 
     def partitions(self, start, end):
         start_text, end_text = canonical(start), canonical(end)
         if start_text == end_text:
-            return []
+            # Spark runs a batch that did not move only as a query's first: just
+            # read by latestOffset, or planned before a restart.
+            if self._unmoved is not None and self._unmoved[0] == start_text:
+                self._unmoved = None
+                return [_Staged(c) for c in self._staged().get(start_text, end_text) or []]
+            if not self._replaying:
+                return []
         source = self._last or self._source(self.getDefaultReadLimit())
         if source.streams_in_partitions():
             return [_Planned(p) for p in source.stream_partitions(start_text, end_text)]
@@ -203,7 +245,8 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
 
     def _replay(self, source, start_text, end_text):
         """A micro-batch planned before a restart and staged nowhere, read again."""
-        again, capsule = source.read_micro_batch(start_text)
+        self._replaying = False
+        again, capsule = source.read_micro_batch(start_text, first=True)
         if again != end_text:
             raise LakeflowError(
                 f"table '{self.options.get('tablename')}': the micro-batch from {start_text} "
@@ -225,5 +268,6 @@ class StreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         source.commit(canonical(end))
 
     def stop(self):
+        self._warn_undelivered()
         self._sources.clear()
         self._last = self._stage = None

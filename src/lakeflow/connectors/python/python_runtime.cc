@@ -122,6 +122,15 @@ void Start() {
     return;
   }
   SetUp();
+  // The command's stdout carries only its output (records as JSON lines or
+  // CSV): what connectors print goes to stderr. (Inside a Python process the
+  // process's own streams are its business.)
+  try {
+    py::module_ sys = py::module_::import("sys");
+    sys.attr("stdout") = sys.attr("stderr");
+  } catch (const py::error_already_set& e) {
+    g_start_status = Status::IOError("cannot set up the embedded Python: {}", DescribeError(e));
+  }
   // From here on, the GIL is taken only around calls into Python.
   PyEval_SaveThread();
 }

@@ -61,6 +61,37 @@ std::optional<std::string> FieldAt(od::object object, const std::vector<std::str
   return ScalarText(value);
 }
 
+// A records pointer that matched nothing: fine in an empty body, else an
+// error that lists the body's top-level fields, so the right pointer shows.
+Result<std::vector<ScannedRecord>> MissingRecords(std::string_view body,
+                                                  const std::string& pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS)
+    return Status::SourceError("page body is not valid JSON");
+  if (root.is_object()) {
+    simdjson::dom::object object = root.get_object().value_unsafe();
+    if (object.size() == 0) return std::vector<ScannedRecord>();
+    std::string fields;
+    size_t n = 0;
+    for (auto field : object) {
+      if (n++ == 10) {
+        fields += ", ...";
+        break;
+      }
+      fields += (fields.empty() ? "" : ", ") + std::string(field.key);
+    }
+    return Status::SourceError(
+        "the records pointer '{}' matches nothing in the response, whose top level holds: {}",
+        pointer, fields);
+  }
+  if (root.is_array() && root.get_array().value_unsafe().size() == 0)
+    return std::vector<ScannedRecord>();
+  return Status::SourceError(
+      "the records pointer '{}' matches nothing in the response, which is a JSON {}", pointer,
+      root.is_array() ? "array" : "scalar");
+}
+
 }  // namespace
 
 PageScanner::PageScanner(std::vector<std::string> paths) : impl_(std::make_unique<Impl>()) {
@@ -78,7 +109,8 @@ Result<std::vector<ScannedRecord>> PageScanner::Scan(std::string_view body,
     return Status::SourceError("page body is not valid JSON");
   od::value root;
   auto found = pointer.empty() ? doc.get_value().get(root) : doc.at_pointer(pointer).get(root);
-  if (found == simdjson::NO_SUCH_FIELD || found == simdjson::INDEX_OUT_OF_BOUNDS) return out;
+  if (found == simdjson::NO_SUCH_FIELD || found == simdjson::INDEX_OUT_OF_BOUNDS)
+    return MissingRecords(body, pointer);
   if (found != simdjson::SUCCESS)
     return Status::SourceError("page body: cannot read '{}': {}", pointer,
                                simdjson::error_message(found));

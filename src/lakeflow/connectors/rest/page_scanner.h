@@ -32,7 +32,10 @@ class PageScanner {
 
   // Scans the records at `pointer` in `body`: an array of objects, or one
   // object. The views in the result point into the scanner's own copy and stay
-  // valid until the next Scan. A missing pointer target is an empty page.
+  // valid until the next Scan. A pointer to null, or into an empty body ({}
+  // or []), is an empty page; a pointer that matches nothing in a body that
+  // holds something is an error naming the pointer and what the body holds
+  // (a spec whose `records` is wrong must not read zero rows quietly).
   Result<std::vector<ScannedRecord>> Scan(std::string_view body, const std::string& pointer);
 
  private:

@@ -1,11 +1,15 @@
 #include "lakeflow/connectors/rest/rest_connector.h"
 
 #include <chrono>
-#include <set>
+#include <deque>
+#include <map>
 
 #include "lakeflow/connectors/rest/page_prefetcher.h"
 #include "lakeflow/connectors/rest/page_scanner.h"
+#include "lakeflow/connectors/rest/record_window.h"
+#include "lakeflow/connectors/rest/rest_offset.h"
 #include "lakeflow/core/json_converter.h"
+#include "lakeflow/core/log.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/http/auth.h"
 #include "lakeflow/http/http_client.h"
@@ -20,60 +24,54 @@ constexpr int64_t kDefaultMaxRecordsPerBatch = 10000;
 // Rows per Arrow batch a read hands over.
 constexpr int64_t kBatchRows = 8192;
 
-// Where a walk stands inside a request sequence; empty `page` means at the start.
+// Where a walk stands in a sequence of pages: in memory (a batch read pulled
+// a batch at a time), or a snapshot stream's offset. Empty `page`: at the start.
 struct Position {
   std::string page;
   int64_t skip = 0;
-  std::string parent_page;
-  int64_t parent_index = 0;
 };
 
-Position PositionFrom(const Offset& offset) {
-  Position p;
-  if (!offset || !offset->is_object()) return p;
-  const Json& o = *offset;
-  if (o.contains("page") && o["page"].is_string()) p.page = o["page"].get<std::string>();
-  if (o.contains("skip") && o["skip"].is_number_integer()) p.skip = o["skip"].get<int64_t>();
-  if (o.contains("parent_page") && o["parent_page"].is_string())
-    p.parent_page = o["parent_page"].get<std::string>();
-  if (o.contains("parent_index") && o["parent_index"].is_number_integer())
-    p.parent_index = o["parent_index"].get<int64_t>();
-  return p;
-}
+// Where a walk of a fan-out table stands among the parent records.
+struct FanOutPosition {
+  std::string page;  // the parent listing page; empty: the first
+  int64_t index = 0;
+  // The parent to walk next, by its bound values, before going on at
+  // `index`: where a read stopped. Found again by its values, so parents
+  // that moved in the listing since are not skipped.
+  std::optional<std::map<std::string, std::string>> pending;
+  // Whether the read stopped among the pending parent's children (rather
+  // than before them): the resume point is then theirs.
+  bool pending_started = false;
+  Position child;  // inside the pending parent's children (in-memory walks, snapshot streams)
+};
 
-void WritePosition(const Position& p, Json* out) {
-  (*out)["page"] = p.page;
-  (*out)["skip"] = p.skip;
-  if (!p.parent_page.empty()) {
-    (*out)["parent_page"] = p.parent_page;
-    (*out)["parent_index"] = p.parent_index;
-  }
+std::string FormatForRequest(int64_t micros, CursorFormat format) {
+  if (format == CursorFormat::kIso8601) return http::FormatCursor(micros);
+  return std::to_string(std::max<int64_t>(micros / 1000000, 0));
 }
 
 std::string FormatForRequest(const std::string& iso, CursorFormat format) {
-  if (format == CursorFormat::kIso8601) return iso;
   auto micros = ParseTimestampMicros(iso);
-  int64_t seconds = micros ? *micros / 1000000 : 0;
-  return std::to_string(std::max<int64_t>(seconds, 0));
+  if (format == CursorFormat::kIso8601 || !micros) return iso;
+  return FormatForRequest(*micros, format);
 }
 
-// What the records of one read are kept against: the cursor bounds. Records
-// older than the lower bound are dropped too, for APIs that cannot filter
-// them out themselves (GitHub's pull requests have no `since`).
-struct Filter {
-  const http::IncrementalCursor* cursor = nullptr;  // null: snapshot
-  std::optional<int64_t> since_micros;              // at or after (cdc, with the lookback)
-  std::optional<int64_t> after_micros;              // strictly after (append: no repeats)
-
-  // `micros` is the record's cursor, parsed; nullopt when absent or not a
-  // timestamp (kept: the converter reports a bad one).
-  bool Admits(std::optional<int64_t> micros) const {
-    if (!cursor || !micros) return true;
-    if (!cursor->AdmitsMicros(*micros)) return false;
-    if (since_micros && *micros < *since_micros) return false;
-    return !after_micros || *micros > *after_micros;
+// A record's identity for the resume point: its primary key values, or a
+// digest of its text when the table has none (FNV-1a, stable across builds
+// because offsets outlive them).
+std::string Identity(const ScannedRecord& record, bool keyed) {
+  if (keyed) {
+    std::string out;
+    for (size_t i = 1; i < record.fields.size(); ++i) {
+      if (i > 1) out += '\x1f';
+      out += record.fields[i].value_or("");
+    }
+    return out;
   }
-};
+  uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : record.raw) hash = (hash ^ c) * 1099511628211ULL;
+  return fmt::format("#{:016x}", hash);
+}
 
 class RestConnector : public LakeflowConnect {
  public:
@@ -222,9 +220,14 @@ class RestConnector : public LakeflowConnect {
     return none;
   }
 
-  // The first page of `ep` for these values (and the cursor bounds, if any).
+  // The first page of `ep` for these values, and for an incremental read the
+  // cursor bounds: from the settled cursor (minus the lookback) up to the
+  // read's bound, or, continuing a sequence, from the resume point (a second
+  // early: APIs differ on whether their `since` is inclusive; the window
+  // drops what was delivered).
   Result<std::string> FirstUrl(const EndpointSpec& ep, const Options& values,
-                               const http::IncrementalCursor* cursor, const std::string& what) {
+                               const http::IncrementalCursor* cursor,
+                               const std::optional<ResumePoint>& resume, const std::string& what) {
     std::optional<std::string> path;
     for (const auto& candidate : ep.paths) {
       LF_ASSIGN_OR_RETURN(path, ExpandTemplate(candidate, values, what, true));
@@ -241,14 +244,25 @@ class RestConnector : public LakeflowConnect {
       LF_ASSIGN_OR_RETURN(auto v, ExpandTemplate(value, values, what, true));
       if (v) query.emplace_back(name, *v);
     }
+    constexpr int64_t kSecond = 1000000;
+    std::optional<int64_t> parsed = resume ? ParseTimestampMicros(resume->at) : std::nullopt;
+    bool ascending_resume = parsed && !resume->descending;
+    bool descending_resume = parsed && resume->descending;
+    int64_t resume_at = parsed.value_or(0);
     if (cursor && !ep.cursor_param.empty()) {
-      if (auto since = cursor->Since())
+      if (ascending_resume)
+        query.emplace_back(ep.cursor_param,
+                           FormatForRequest(resume_at - kSecond, ep.cursor_format));
+      else if (auto since = cursor->Since())
         query.emplace_back(ep.cursor_param, FormatForRequest(*since, ep.cursor_format));
       else if (ep.cursor_format == CursorFormat::kUnixSeconds)
         query.emplace_back(ep.cursor_param, "0");  // incremental exports need a start
     }
-    if (cursor && !ep.until_param.empty())
-      query.emplace_back(ep.until_param, FormatForRequest(cursor->Until(), ep.cursor_format));
+    if (cursor && !ep.until_param.empty()) {
+      int64_t until = cursor->until_micros();
+      if (descending_resume) until = std::min(until, resume_at + kSecond);
+      query.emplace_back(ep.until_param, FormatForRequest(until, ep.cursor_format));
+    }
     LF_ASSIGN_OR_RETURN(http::Paginator pager, MakePaginator(ep, values));
     return pager.FirstUrl(http::WithQuery(*base + *path, query));
   }
@@ -274,11 +288,14 @@ class RestConnector : public LakeflowConnect {
 
   // The records of one read, and how far the walk got.
   struct Walk {
+    const TableSpec* table = nullptr;
     const EndpointSpec* ep = nullptr;
     http::Paginator pager{http::PaginatorSpec{}};
+    // Scans the cursor, then the keys, of each record (incremental reads).
     std::unique_ptr<PageScanner> scanner;
-    Filter filter;
-    http::IncrementalCursor* cursor = nullptr;  // observes admitted records
+    bool keyed = false;  // the table has primary keys to identify records by
+    RecordWindow window;
+    http::IncrementalCursor* cursor = nullptr;  // observes kept records
     // Pages are converted to Arrow as they arrive, while they are in cache;
     // a read then holds Arrow batches, not the JSON they came from.
     std::unique_ptr<JsonConverter> converter;
@@ -286,31 +303,29 @@ class RestConnector : public LakeflowConnect {
     std::unique_ptr<PagePrefetcher> prefetcher;  // with parallel_pages > 1
     int64_t held = 0;                            // records taken so far
     int64_t limit = 0;                           // max_records_per_batch
+    // Stop only between pages: an in-memory walk resumes at a page's start.
+    bool whole_pages = false;
     bool rewrite_deletes = false;
-    std::string delete_cursor_field;
-    const TableSpec* table = nullptr;
-    // The records of the newest cursor value seen, by key: a source that
-    // repeats the records of a page's last second on the next page (Zendesk's
-    // incremental exports) must not deliver them twice.
-    std::string group_cursor;
-    std::set<std::string> group_keys;
+    // Passed its cap because the records broke the order the spec declares.
+    bool unordered_past_cap = false;
+    // The parent page last fetched: an in-memory walk resumed among its
+    // parents does not fetch it again.
+    std::string parent_url;
+    http::HttpResponse parent_response;
 
-    bool Repeats(const ScannedRecord& r) {
-      if (r.fields.size() < 2 || !r.fields[0]) return false;
-      std::string key;
-      for (size_t i = 1; i < r.fields.size(); ++i) {
-        key += r.fields[i].value_or("");
-        key += '\x1f';
-      }
-      if (*r.fields[0] != group_cursor) {
-        group_cursor = *r.fields[0];
-        group_keys.clear();
-      }
-      return !group_keys.insert(std::move(key)).second;
+    // Whether the walk holds its limit and may stop here. An incremental
+    // read stops only where its records were in cursor order so far (the
+    // resume point then describes what was delivered); otherwise it reads
+    // on to the end of the sequence.
+    bool AtLimit() {
+      if (held < limit) return false;
+      if (!window.incremental() || whole_pages || window.Ordered()) return true;
+      if (window.order() != CursorOrder::kNone) unordered_past_cap = true;
+      return false;
     }
   };
 
-  // Walks one request sequence from `pos` until it ends (true) or the walk
+  // Walks one sequence of pages from `pos` until it ends (true) or the walk
   // holds its limit (false, `pos` saying where to resume).
   Result<bool> WalkSequence(Walk* walk, Position* pos, const Options& values) {
     while (true) {
@@ -324,12 +339,13 @@ class RestConnector : public LakeflowConnect {
         return false;  // the cap fell inside this page
       }
       if (!next) return true;
-      *pos = Position{*next, 0, pos->parent_page, pos->parent_index};
-      if (walk->held >= walk->limit) return false;
+      *pos = Position{*next, 0};
+      if (walk->AtLimit()) return false;
       if (walk->prefetcher) {
         int64_t per_page = std::max<int64_t>(count, 1);
-        walk->prefetcher->Prefetch(response, *next,
-                                   (walk->limit - walk->held + per_page - 1) / per_page);
+        walk->prefetcher->Prefetch(
+            response, *next,
+            (std::max<int64_t>(walk->limit - walk->held, 1) + per_page - 1) / per_page);
       }
     }
   }
@@ -342,20 +358,25 @@ class RestConnector : public LakeflowConnect {
     return Fetch(url, values);
   }
 
-  // Keeps the records of a scanned page from `from` on that pass the filter,
-  // until the walk holds its limit; returns how many records it looked at.
-  // Only kept records count toward the limit, so a walk over records read
-  // before runs to its end and is seen to have caught up. The page goes on
-  // whole when all of it is kept (the common case); otherwise the kept
-  // records are joined into a new array. Either way it is converted now.
+  // Keeps the records of a scanned page from `from` on that the window
+  // keeps, until the walk holds its limit; returns how many records it
+  // looked at. Only kept records count toward the limit, so a walk over
+  // records read before runs to its end and is seen to have caught up. The
+  // page goes on whole when all of it is kept (the common case); otherwise
+  // the kept records are joined into a new array. Either way it is converted
+  // now.
   Result<int64_t> Take(Walk* walk, const http::HttpResponse& response,
                        const std::vector<ScannedRecord>& records, int64_t from) {
     std::vector<size_t> kept;
     size_t i = static_cast<size_t>(std::max<int64_t>(from, 0));
-    for (; i < records.size() && walk->held < walk->limit; ++i) {
-      const auto& cursor = records[i].fields.empty() ? std::nullopt : records[i].fields[0];
-      std::optional<int64_t> micros = cursor ? ParseTimestampMicros(*cursor) : std::nullopt;
-      if (!walk->filter.Admits(micros) || walk->Repeats(records[i])) continue;
+    for (; i < records.size(); ++i) {
+      if (!walk->whole_pages && walk->AtLimit()) break;
+      const ScannedRecord& record = records[i];
+      std::optional<int64_t> micros;
+      if (!record.fields.empty() && record.fields[0])
+        micros = ParseTimestampMicros(*record.fields[0]);
+      if (walk->window.incremental() && !walk->window.Keep(micros, Identity(record, walk->keyed)))
+        continue;
       if (walk->cursor && micros) walk->cursor->ObserveMicros(*micros);
       kept.push_back(i);
       ++walk->held;
@@ -368,9 +389,9 @@ class RestConnector : public LakeflowConnect {
       LF_RETURN_IF_ERROR(walk->converter->AppendDocument(response.body, walk->ep->records));
     } else {
       std::string array = "[";
-      for (size_t i : kept) {
+      for (size_t k : kept) {
         if (array.size() > 1) array += ',';
-        array.append(records[i].raw);
+        array.append(records[k].raw);
       }
       array += ']';
       LF_RETURN_IF_ERROR(walk->converter->AppendDocument(array));
@@ -396,10 +417,12 @@ class RestConnector : public LakeflowConnect {
       Json record = Json::parse(records[i].raw, nullptr, /*allow_exceptions=*/false);
       if (!record.is_object()) return Status::SourceError("a deleted record is not an object");
       Json row = Json::object();
-      for (const auto& key : walk->table->metadata.primary_keys)
-        row[key] = record.contains(key) ? record[key] : Json();
+      for (const auto& key : walk->table->metadata.primary_keys) {
+        auto it = record.find(key);
+        row[key] = it != record.end() ? *it : Json();
+      }
       if (walk->table->metadata.cursor_field) {
-        const auto& cursor = records[i].fields[0];
+        const auto& cursor = records[i].fields.empty() ? std::nullopt : records[i].fields[0];
         row[*walk->table->metadata.cursor_field] = cursor ? Json(*cursor) : Json();
       }
       lines += row.dump();
@@ -408,179 +431,332 @@ class RestConnector : public LakeflowConnect {
     return walk->converter->AppendJsonLines(lines);
   }
 
-  // Walks the parent's pages and, for each parent record, the child sequence.
-  Result<bool> WalkFanOut(Walk* walk, Position* pos, const Options& values) {
-    const TableSpec* parent = spec_->FindTable(walk->table->parent->table);
-    std::vector<std::string> bound;
-    for (const auto& [placeholder, field] : walk->table->parent->bind) bound.push_back(field);
-    PageScanner parent_scanner(bound);
+  // The values a parent record binds into its children's requests.
+  using Bound = std::map<std::string, std::string>;
+
+  Bound BoundOf(const TableSpec& table, const ScannedRecord& parent) {
+    Bound out;
+    const auto& bind = table.parent->bind;
+    for (size_t i = 0; i < bind.size(); ++i) {
+      if (parent.fields[i]) out[bind[i].first] = *parent.fields[i];
+    }
+    return out;
+  }
+
+  // One parent's children, from `child` (at its start when empty).
+  Result<bool> WalkChildren(Walk* walk, const Bound& bound, Position* child,
+                            const Options& values) {
+    Options child_values = values;
+    // An unbound placeholder (the parent lacks the field) is named by the child's path.
+    for (const auto& [placeholder, value] : bound) child_values.Set(placeholder, value);
+    if (child->page.empty()) {
+      walk->window.BeginSequence();
+      LF_ASSIGN_OR_RETURN(child->page,
+                          FirstUrl(*walk->ep, child_values, walk->cursor, walk->window.resume(),
+                                   "table '" + walk->table->name + "'"));
+      child->skip = 0;
+    }
+    return WalkSequence(walk, child, child_values);
+  }
+
+  Result<http::HttpResponse> FetchParentPage(Walk* walk, const std::string& url,
+                                             const Options& values) {
+    if (walk->parent_url != url) {
+      LF_ASSIGN_OR_RETURN(walk->parent_response, Fetch(url, values));
+      walk->parent_url = url;
+    }
+    return walk->parent_response;
+  }
+
+  // Walks the parent's pages and, for each parent record, its children: from
+  // the pending parent, if any, then on from `at->index`.
+  Result<bool> WalkFanOut(Walk* walk, FanOutPosition* at, const Options& values) {
+    const TableSpec& table = *walk->table;
+    const TableSpec* parent = spec_->FindTable(table.parent->table);
+    std::vector<std::string> fields;
+    for (const auto& [placeholder, field] : table.parent->bind) fields.push_back(field);
+    PageScanner parent_scanner(fields);
     LF_ASSIGN_OR_RETURN(http::Paginator parent_pager, MakePaginator(parent->endpoint, values));
-    if (pos->parent_page.empty()) {
-      LF_ASSIGN_OR_RETURN(pos->parent_page, FirstUrl(parent->endpoint, values, nullptr,
-                                                     "table '" + parent->name + "'"));
+    if (at->page.empty()) {
+      LF_ASSIGN_OR_RETURN(at->page, FirstUrl(parent->endpoint, values, nullptr, std::nullopt,
+                                             "table '" + parent->name + "'"));
     }
     while (true) {
-      LF_ASSIGN_OR_RETURN(http::HttpResponse response, Fetch(pos->parent_page, values));
+      LF_ASSIGN_OR_RETURN(http::HttpResponse response, FetchParentPage(walk, at->page, values));
       LF_ASSIGN_OR_RETURN(auto parents,
                           parent_scanner.Scan(response.body, parent->endpoint.records));
       int64_t count = static_cast<int64_t>(parents.size());
-      for (; pos->parent_index < count; ++pos->parent_index) {
-        Options child_values = values;
-        const auto& rec = parents[pos->parent_index];
-        for (size_t i = 0; i < bound.size(); ++i) {
-          if (!rec.fields[i]) continue;  // the child path then names the missing field
-          child_values.Set(walk->table->parent->bind[i].first, *rec.fields[i]);
+      if (at->pending) {
+        int64_t found = -1;
+        for (int64_t i = 0; i < count && found < 0; ++i) {
+          if (BoundOf(table, parents[i]) == *at->pending) found = i;
         }
-        if (pos->page.empty()) {
-          LF_ASSIGN_OR_RETURN(pos->page, FirstUrl(*walk->ep, child_values, walk->cursor,
-                                                  "table '" + walk->table->name + "'"));
-          pos->skip = 0;
+        if (found >= 0) {
+          at->index = found;  // walked first by the loop below
+        } else {
+          // It moved off this page (or away): its children are read now, and
+          // the parent that took its place is next.
+          LF_ASSIGN_OR_RETURN(bool done, WalkChildren(walk, *at->pending, &at->child, values));
+          if (!done) {
+            at->pending_started = true;
+            return false;
+          }
+          at->child = Position{};
         }
-        LF_ASSIGN_OR_RETURN(bool done, WalkSequence(walk, pos, child_values));
-        if (!done) return false;
-        pos->page.clear();
-        if (walk->held >= walk->limit && pos->parent_index + 1 < count) {
-          ++pos->parent_index;
+        at->pending.reset();
+      }
+      for (; at->index < count; ++at->index) {
+        Bound bound = BoundOf(table, parents[at->index]);
+        if (at->child.page.empty() && walk->held >= walk->limit) {
+          at->pending = bound;  // stopped between parents
+          at->pending_started = false;
           return false;
         }
+        LF_ASSIGN_OR_RETURN(bool done, WalkChildren(walk, bound, &at->child, values));
+        if (!done) {
+          at->pending = bound;
+          at->pending_started = true;
+          return false;
+        }
+        at->child = Position{};
       }
-      LF_ASSIGN_OR_RETURN(auto next,
-                          parent_pager.NextUrl(pos->parent_page, response, count, count));
+      LF_ASSIGN_OR_RETURN(auto next, parent_pager.NextUrl(at->page, response, count, count));
       if (!next) return true;
-      pos->parent_page = *next;
-      pos->parent_index = 0;
-      if (walk->held >= walk->limit) return false;
+      at->page = *next;
+      at->index = 0;
     }
   }
 
-  Result<ReadResult> Read(const TableSpec& table, bool deletes, const Offset& start,
-                          const Options& table_options) {
-    if (start && start->is_object() && start->value("complete", false))
-      return ReadResult{RecordStream::Empty(), start};  // a snapshot already read whole
-    Options values = Values(table_options);
+  // What every read of a table sets up: the endpoint, the scanner, the
+  // converter, the client.
+  Result<std::unique_ptr<Walk>> MakeWalk(const TableSpec& table, bool deletes,
+                                         const Options& values) {
+    auto walk = std::make_unique<Walk>();
     const EndpointSpec& ep = deletes ? table.deletes->endpoint : table.endpoint;
-    bool incremental = table.metadata.ingestion_type != IngestionType::kSnapshot;
-    std::string cursor_field =
-        deletes ? table.deletes->cursor_field : table.metadata.cursor_field.value_or("");
-
-    LF_ASSIGN_OR_RETURN(int64_t limit, MaxRecords(values));
-    LF_ASSIGN_OR_RETURN(auto settings, http::CursorSettingsFromOptions(values));
-    Position pos = PositionFrom(start);
-
-    std::optional<http::IncrementalCursor> cursor;
-    if (incremental) {
-      LF_ASSIGN_OR_RETURN(cursor, MakeCursor(start, settings));
-    }
-
-    Walk walk;
-    LF_ASSIGN_OR_RETURN(walk.converter, JsonConverter::Make(table.name, table.schema));
-    walk.ep = &ep;
-    walk.table = &table;
-    walk.limit = limit;
-    walk.rewrite_deletes = deletes;
-    LF_ASSIGN_OR_RETURN(walk.pager, MakePaginator(ep, values));
+    LF_ASSIGN_OR_RETURN(walk->converter, JsonConverter::Make(table.name, table.schema));
+    walk->ep = &ep;
+    walk->table = &table;
+    walk->rewrite_deletes = deletes;
+    LF_ASSIGN_OR_RETURN(walk->pager, MakePaginator(ep, values));
     LF_RETURN_IF_ERROR(Client(values).status());
     if (fetcher_)
-      walk.prefetcher = std::make_unique<PagePrefetcher>(fetcher_.get(), headers_,
-                                                         static_cast<int>(parallel_pages_));
-    // Scanned: the cursor, then the keys (to drop repeated records).
+      walk->prefetcher = std::make_unique<PagePrefetcher>(fetcher_.get(), headers_,
+                                                          static_cast<int>(parallel_pages_));
+    std::string cursor_field =
+        deletes ? table.deletes->cursor_field : table.metadata.cursor_field.value_or("");
     std::vector<std::string> scanned;
     if (!cursor_field.empty()) {
       scanned.push_back(cursor_field);
       for (const auto& key : table.metadata.primary_keys) scanned.push_back(key);
+      walk->keyed = !table.metadata.primary_keys.empty();
     }
-    walk.scanner = std::make_unique<PageScanner>(std::move(scanned));
-    if (cursor) {
-      walk.cursor = &*cursor;
-      walk.filter.cursor = &*cursor;
-      SetLowerBound(table, settings, start, *cursor, &walk.filter);
-    }
-    bool done = false;
-    if (table.parent) {
-      LF_ASSIGN_OR_RETURN(done, WalkFanOut(&walk, &pos, values));
-    } else {
-      if (pos.page.empty()) {
-        LF_ASSIGN_OR_RETURN(pos.page,
-                            FirstUrl(ep, values, walk.cursor, "table '" + table.name + "'"));
-      }
-      LF_ASSIGN_OR_RETURN(done, WalkSequence(&walk, &pos, values));
-    }
-    LF_RETURN_IF_ERROR(FlushBatch(&walk));
-    Offset end = EndOffset(start, cursor ? &*cursor : nullptr, done, pos);
-    return ReadResult{RecordStream::FromChunks(std::move(walk.chunks)), std::move(end)};
+    walk->scanner = std::make_unique<PageScanner>(std::move(scanned));
+    return walk;
   }
 
-  // Records at or before the start cursor were read already. Append tables
-  // and reads without a lookback take only records strictly after it, so a
-  // second read returns exactly what changed. With a lookback, cdc tables
-  // re-read the window (late-indexed records with the same stamp are caught;
-  // the upserts they cause are idempotent).
-  static void SetLowerBound(const TableSpec& table, const http::CursorSettings& settings,
-                            const Offset& start, const http::IncrementalCursor& cursor,
-                            Filter* filter) {
-    std::optional<int64_t> start_cursor;
-    if (start && start->contains("cursor") && (*start)["cursor"].is_string())
-      start_cursor = ParseTimestampMicros((*start)["cursor"].get<std::string>());
-    bool append = table.metadata.ingestion_type == IngestionType::kAppend;
-    if (start_cursor && (append || settings.lookback_seconds == 0)) {
-      filter->after_micros = start_cursor;
-    } else if (auto since = cursor.Since()) {
-      filter->since_micros = ParseTimestampMicros(*since);
-    }
+  static bool Incremental(const TableSpec& table, bool deletes) {
+    return deletes || table.metadata.ingestion_type != IngestionType::kSnapshot;
   }
 
-  // The cursor of a read: from the settled cursor in `start`, with the upper
-  // bound and the progress of an unfinished sequence carried over.
-  Result<http::IncrementalCursor> MakeCursor(const Offset& start,
+  Result<ReadResult> Read(const TableSpec& table, bool deletes, const Offset& start,
+                          const Options& table_options) {
+    Options values = Values(table_options);
+    if (!start) return ReadWhole(table, deletes, values);
+    auto offset = RestOffset::Parse(start, Incremental(table, deletes));
+    if (!offset.ok()) return offset.status();
+    if (!Incremental(table, deletes)) return ReadSnapshotPages(table, *offset, values);
+    return ReadChanges(table, deletes, *offset, values);
+  }
+
+  // The cursor of an incremental read: its settled lower bound (the offset's
+  // cursor, or start_date), and its upper bound, fixed by a sequence under
+  // way or set now (with a window: at most window_seconds past the lower bound).
+  Result<http::IncrementalCursor> MakeCursor(const RestOffset& offset,
                                              const http::CursorSettings& settings) {
     Offset settled;
+    if (offset.cursor) settled = Json{{"cursor", *offset.cursor}};
     auto now = std::chrono::system_clock::now();
-    if (start && start->is_object()) {
-      if (start->contains("cursor"))
-        settled = Json{{"cursor", (*start)["cursor"]}};
-      else if (!start->empty() && !start->contains("page"))
-        return Status::Invalid("offset {} has no 'cursor'", start->dump());
-      if (start->contains("until") && (*start)["until"].is_string()) {
-        auto until = ParseTimestampMicros((*start)["until"].get<std::string>());
-        if (!until) return Status::Invalid("offset {}: bad 'until'", start->dump());
-        now = std::chrono::system_clock::time_point(std::chrono::microseconds(*until));
-      }
-    } else if (start && !start->is_null()) {
-      return Status::Invalid("offset {} is not an object", start->dump());
-    }
     http::CursorSettings s = settings;
-    if (start && start->contains("until")) s.window_seconds = 0;  // the bound is already fixed
+    if (offset.until) {
+      auto until = ParseTimestampMicros(*offset.until);  // checked by RestOffset::Parse
+      now = std::chrono::system_clock::time_point(std::chrono::microseconds(until.value_or(0)));
+      s.window_seconds = 0;  // the bound is already fixed
+    }
     LF_ASSIGN_OR_RETURN(auto cursor, http::IncrementalCursor::Make(settled, s, now));
-    if (start && start->contains("max") && (*start)["max"].is_string())
-      cursor.Observe((*start)["max"].get<std::string>());
+    if (offset.max) cursor.Observe(*offset.max);
     return cursor;
   }
 
-  static Offset EndOffset(const Offset& start, const http::IncrementalCursor* cursor, bool done,
-                          const Position& pos) {
-    if (!cursor) {
-      if (done) return Json{{"complete", true}};
-      Json out = Json::object();
-      WritePosition(pos, &out);
-      return out;
+  // Records at or before the settled cursor were read already. Append tables
+  // and reads without a lookback keep only records strictly after it, so a
+  // second read returns exactly what changed. With a lookback, cdc tables
+  // re-read the window (late-indexed records with the same stamp are caught;
+  // the upserts they cause are idempotent).
+  static RecordWindow MakeWindow(const TableSpec& table, const EndpointSpec& ep,
+                                 const http::CursorSettings& settings, const RestOffset& offset,
+                                 const http::IncrementalCursor& cursor) {
+    std::optional<int64_t> after, since;
+    std::optional<int64_t> settled =
+        offset.cursor ? ParseTimestampMicros(*offset.cursor) : std::nullopt;
+    bool append = table.metadata.ingestion_type == IngestionType::kAppend;
+    if (settled && (append || settings.lookback_seconds == 0)) {
+      after = settled;
+    } else if (auto from = cursor.Since()) {
+      since = ParseTimestampMicros(*from);
     }
-    Offset settled = cursor->End();
-    if (done && !settled) {
-      // Nothing stamped was seen: a fresh walk from here would be the same one.
-      return start && start->contains("page") ? Offset(Json::object()) : start;
+    return RecordWindow(ep.cursor_order, after, since, cursor.until_micros(), offset.resume);
+  }
+
+  // A batch read (no offset): every page, fetched as the records are
+  // consumed, a batch at a time, so memory stays bounded by the batch
+  // whatever the table's size. Incremental tables keep their records from
+  // start_date up to now.
+  Result<ReadResult> ReadWhole(const TableSpec& table, bool deletes, const Options& values) {
+    struct State {
+      std::unique_ptr<Walk> walk;
+      std::optional<http::IncrementalCursor> cursor;
+      Position pos;
+      FanOutPosition fan;
+      std::deque<Chunk> ready;
+      bool done = false;
+    };
+    auto state = std::make_shared<State>();
+    LF_ASSIGN_OR_RETURN(state->walk, MakeWalk(table, deletes, values));
+    Walk& walk = *state->walk;
+    walk.limit = kBatchRows;
+    walk.whole_pages = true;
+    if (Incremental(table, deletes)) {
+      LF_ASSIGN_OR_RETURN(auto settings, http::CursorSettingsFromOptions(values));
+      LF_ASSIGN_OR_RETURN(state->cursor, MakeCursor(RestOffset{}, settings));
+      walk.cursor = &*state->cursor;
+      walk.window = MakeWindow(table, *walk.ep, settings, RestOffset{}, *state->cursor);
     }
+    if (!table.parent) {
+      walk.window.BeginSequence();
+      LF_ASSIGN_OR_RETURN(state->pos.page, FirstUrl(*walk.ep, values, walk.cursor, std::nullopt,
+                                                    "table '" + table.name + "'"));
+    }
+    // Walks on from where the last pull stopped until it has a batch (or the end).
+    auto pull = [this, state, values]() -> Status {
+      while (state->ready.empty() && !state->done) {
+        Walk& w = *state->walk;
+        w.held = 0;
+        LF_ASSIGN_OR_RETURN(state->done, w.table->parent ? WalkFanOut(&w, &state->fan, values)
+                                                         : WalkSequence(&w, &state->pos, values));
+        LF_RETURN_IF_ERROR(FlushBatch(&w));
+        for (auto& chunk : w.chunks) state->ready.push_back(std::move(chunk));
+        w.chunks.clear();
+      }
+      return Status::OK();
+    };
+    // The first pages now, so that a read that cannot start (credentials, a
+    // wrong path) fails here rather than when its records are consumed.
+    LF_RETURN_IF_ERROR(pull());
+    auto records = RecordStream([state, pull]() -> Result<std::optional<Chunk>> {
+      LF_RETURN_IF_ERROR(pull());
+      if (state->ready.empty()) return std::optional<Chunk>();
+      Chunk chunk = std::move(state->ready.front());
+      state->ready.pop_front();
+      return std::optional<Chunk>(std::move(chunk));
+    });
+    return ReadResult{std::move(records), Offset()};
+  }
+
+  // A snapshot table read as a stream: pages from the offset's position, up
+  // to max_records_per_batch, then {"complete": true}.
+  Result<ReadResult> ReadSnapshotPages(const TableSpec& table, const RestOffset& offset,
+                                       const Options& values) {
+    if (offset.complete) return ReadResult{RecordStream::Empty(), offset.ToOffset()};
+    LF_ASSIGN_OR_RETURN(auto walk, MakeWalk(table, /*deletes=*/false, values));
+    LF_ASSIGN_OR_RETURN(walk->limit, MaxRecords(values));
+    Position pos{offset.page, offset.skip};
+    FanOutPosition fan;
+    if (offset.parent) {
+      fan.page = offset.parent->page;
+      fan.index = offset.parent->index;
+      if (!offset.parent->bound.empty()) fan.pending = offset.parent->bound;
+      fan.child = pos;
+    }
+    bool done = false;
+    if (table.parent) {
+      LF_ASSIGN_OR_RETURN(done, WalkFanOut(walk.get(), &fan, values));
+    } else {
+      if (pos.page.empty()) {
+        LF_ASSIGN_OR_RETURN(pos.page, FirstUrl(*walk->ep, values, nullptr, std::nullopt,
+                                               "table '" + table.name + "'"));
+      }
+      LF_ASSIGN_OR_RETURN(done, WalkSequence(walk.get(), &pos, values));
+    }
+    LF_RETURN_IF_ERROR(FlushBatch(walk.get()));
+    RestOffset end;
     if (done) {
-      // A finished sequence resumed from the middle whose tail held nothing
-      // new still moves: to the settled cursor, without the walk's fields.
-      if (settled && start && OffsetsEqual(settled, start)) return start;
-      return settled;
+      end.complete = true;
+    } else if (table.parent) {
+      end.page = fan.child.page;
+      end.skip = fan.child.skip;
+      end.parent = ParentPoint{fan.page, fan.index, fan.pending.value_or(Bound{})};
+    } else {
+      end.page = pos.page;
+      end.skip = pos.skip;
     }
-    Json out =
-        start && start->contains("cursor") ? Json{{"cursor", (*start)["cursor"]}} : Json::object();
-    out["until"] = cursor->Until();
-    if (settled && settled->contains("cursor")) out["max"] = (*settled)["cursor"];
-    WritePosition(pos, &out);
-    return out;
+    return ReadResult{RecordStream::FromChunks(std::move(walk->chunks)), end.ToOffset()};
+  }
+
+  // An incremental read from an offset: the records after the settled
+  // cursor, or after the resume point of a sequence under way, up to
+  // max_records_per_batch. Stopped by its cap, the read ends at a resume
+  // point (see rest_offset.h); at the end of the sequence, at the largest
+  // cursor it saw.
+  Result<ReadResult> ReadChanges(const TableSpec& table, bool deletes, const RestOffset& offset,
+                                 const Options& values) {
+    LF_ASSIGN_OR_RETURN(auto walk, MakeWalk(table, deletes, values));
+    LF_ASSIGN_OR_RETURN(walk->limit, MaxRecords(values));
+    LF_ASSIGN_OR_RETURN(auto settings, http::CursorSettingsFromOptions(values));
+    LF_ASSIGN_OR_RETURN(auto cursor, MakeCursor(offset, settings));
+    walk->cursor = &cursor;
+    walk->window = MakeWindow(table, *walk->ep, settings, offset, cursor);
+    bool done = false;
+    FanOutPosition fan;
+    if (table.parent) {
+      if (offset.parent) {
+        fan.page = offset.parent->page;
+        fan.index = offset.parent->index;
+        fan.pending = offset.parent->bound;
+      }
+      LF_ASSIGN_OR_RETURN(done, WalkFanOut(walk.get(), &fan, values));
+    } else {
+      Position pos;
+      walk->window.BeginSequence();
+      LF_ASSIGN_OR_RETURN(pos.page, FirstUrl(*walk->ep, values, walk->cursor, walk->window.resume(),
+                                             "table '" + table.name + "'"));
+      LF_ASSIGN_OR_RETURN(done, WalkSequence(walk.get(), &pos, values));
+    }
+    LF_RETURN_IF_ERROR(FlushBatch(walk.get()));
+    if (walk->unordered_past_cap) {
+      Warn(
+          "source '{}', table '{}': records are not in the cursor order the spec declares "
+          "(cursor_order), so the read went past max_records_per_batch ({}) to the end of the "
+          "sequence ({} records)",
+          Source(), table.name, walk->limit, walk->held);
+    }
+    Offset end;
+    if (done) {
+      // The sequence is over: the settled cursor moves to the largest seen.
+      end = cursor.End();
+      if (!end) end = Json::object();
+    } else {
+      RestOffset in_sequence;
+      in_sequence.cursor = offset.cursor;
+      in_sequence.until = cursor.Until();
+      if (auto max = cursor.max_seen()) in_sequence.max = http::FormatCursor(*max);
+      in_sequence.resume = walk->window.Edge();
+      if (table.parent && !fan.pending_started) in_sequence.resume.reset();
+      if (table.parent) {
+        in_sequence.parent = ParentPoint{fan.page, fan.index, fan.pending.value_or(Bound{})};
+      }
+      end = in_sequence.ToOffset();
+    }
+    return ReadResult{RecordStream::FromChunks(std::move(walk->chunks)), std::move(end)};
   }
 
   std::shared_ptr<const RestSpec> spec_;

@@ -3,17 +3,14 @@
 // The `rest` source loads the spec from the `spec` option; `github` and
 // `zendesk` are the same engine on specs compiled into the binary.
 //
-// A read walks one request sequence (the table's pages, or for a fan-out
-// table, the child pages of each parent record) and stops at a page boundary
-// once max_records_per_batch records are held, or inside a page, never
-// dropping what lies past the cap: the offset then says where the walk
-// resumes. Offsets:
-//   snapshot     {"page": URL, "skip": K} while pages remain, {"complete": true} at the end
-//   incremental  {"cursor": ISO} between sequences; inside one, also "until"
-//                (the sequence's fixed upper bound), "max" (the largest cursor
-//                seen so far), "page" and "skip"
-//   fan-out      also "parent_page" and "parent_index"
-// so a read resumed from any offset neither repeats nor skips a record.
+// A batch read (no offset) walks every page, fetching them as its records
+// are consumed. A stream read walks one request sequence (the table's pages,
+// or for a fan-out table, the child pages of each parent record) and stops
+// once max_records_per_batch records are held, even inside a page; its
+// offset says where the next read resumes (rest_offset.h). Incremental
+// tables resume from the cursor value of the last record delivered, never
+// from a page position, so records deleted or updated between two reads
+// cannot make the next one skip a record.
 #pragma once
 
 #include <memory>

@@ -136,6 +136,15 @@ Result<EndpointSpec> ParseEndpoint(const YamlReader& r, const YAML::Node& n,
       return r.At(n["cursor_format"], where + ".cursor_format", "expected iso8601 or unix_seconds");
     e.cursor_format = f == "iso8601" ? CursorFormat::kIso8601 : CursorFormat::kUnixSeconds;
   }
+  if (n["cursor_order"]) {
+    LF_ASSIGN_OR_RETURN(std::string o, r.String(n, "cursor_order", where));
+    if (o != "asc" && o != "desc" && o != "none")
+      return r.At(n["cursor_order"], where + ".cursor_order",
+                  "unknown order '" + o + "' (expected asc, desc or none)");
+    e.cursor_order = o == "asc"    ? CursorOrder::kAscending
+                     : o == "desc" ? CursorOrder::kDescending
+                                   : CursorOrder::kNone;
+  }
   return e;
 }
 
@@ -171,10 +180,11 @@ Status CheckMetadata(const YamlReader& r, const YAML::Node& n, const std::string
 Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const YAML::Node& n,
                              const EndpointSpec& defaults) {
   const std::string where = "tables." + name;
-  LF_RETURN_IF_ERROR(r.OnlyKeys(
-      n, where,
-      {"path", "params", "records", "paginator", "cursor_param", "until_param", "cursor_format",
-       "schema", "primary_keys", "cursor_field", "ingestion_type", "parent", "deletes"}));
+  LF_RETURN_IF_ERROR(
+      r.OnlyKeys(n, where,
+                 {"path", "params", "records", "paginator", "cursor_param", "until_param",
+                  "cursor_format", "cursor_order", "schema", "primary_keys", "cursor_field",
+                  "ingestion_type", "parent", "deletes"}));
   TableSpec t;
   t.name = name;
   LF_ASSIGN_OR_RETURN(t.endpoint, ParseEndpoint(r, n, where, defaults));
@@ -203,7 +213,7 @@ Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const
     const std::string dw = where + ".deletes";
     LF_RETURN_IF_ERROR(r.OnlyKeys(d, dw,
                                   {"path", "params", "records", "paginator", "cursor_param",
-                                   "cursor_format", "cursor_field"}));
+                                   "cursor_format", "cursor_order", "cursor_field"}));
     DeletesSpec deletes;
     EndpointSpec plain;  // a deletes endpoint does not inherit the table's parameters
     plain.paginator = defaults.paginator;
@@ -248,9 +258,9 @@ Result<RestSpec> Parse(const YamlReader& r, const YAML::Node& root, const std::s
   }
   EndpointSpec defaults;
   if (YAML::Node d = root["defaults"]) {
-    LF_RETURN_IF_ERROR(r.OnlyKeys(
-        d, "defaults",
-        {"params", "records", "paginator", "cursor_param", "until_param", "cursor_format"}));
+    LF_RETURN_IF_ERROR(r.OnlyKeys(d, "defaults",
+                                  {"params", "records", "paginator", "cursor_param", "until_param",
+                                   "cursor_format", "cursor_order"}));
     LF_ASSIGN_OR_RETURN(defaults, ParseEndpoint(r, d, "defaults", EndpointSpec{}));
   }
   YAML::Node tables = root["tables"];

@@ -42,6 +42,11 @@ struct AuthSpec {
 // How the cursor is written into a request parameter.
 enum class CursorFormat { kIso8601, kUnixSeconds };
 
+// The order an endpoint lists records in, by cursor. A capped read stops
+// inside an ordered sequence and resumes from the last cursor value it
+// delivered; an unordered one (`none`) is read to its end before a read stops.
+enum class CursorOrder { kAscending, kDescending, kNone };
+
 // One request sequence: where the records are and how to page through them.
 struct EndpointSpec {
   // Candidates, first usable wins: a path whose placeholders are not all set
@@ -54,6 +59,7 @@ struct EndpointSpec {
   std::string cursor_param;  // the request parameter the cursor feeds ("since")
   std::string until_param;   // optional upper bound parameter
   CursorFormat cursor_format = CursorFormat::kIso8601;
+  CursorOrder cursor_order = CursorOrder::kAscending;
   int line = 0;
 };
 

@@ -1,0 +1,86 @@
+#include "lakeflow/core/file_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace lakeflow {
+namespace {
+
+// This process's command line, its arguments joined by spaces.
+std::string CommandLine() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  for (char& c : text) {
+    if (c == '\0' || c == '\n' || c == '\r') c = ' ';
+  }
+  constexpr size_t kMax = 200;
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
+}
+
+std::string NowUtc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+// What the holder wrote: one line, or a placeholder.
+std::string Holder(int fd) {
+  char buffer[512];
+  ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+  if (n <= 0) return "holder unknown";
+  std::string text(buffer, static_cast<size_t>(n));
+  if (auto newline = text.find('\n'); newline != std::string::npos) text.resize(newline);
+  return text.empty() ? "holder unknown" : text;
+}
+
+}  // namespace
+
+Result<FileLock> FileLock::Acquire(const std::string& path, const std::string& what) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return Status::IOError("cannot open lock file {}: {}", path, std::strerror(errno));
+  FileLock lock(fd);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK)
+      return Status::IOError("cannot lock {}: {}", path, std::strerror(errno));
+    return Status::IOError(
+        "{} is being written by another run ({}); wait for it to finish, or stop it (its lock "
+        "{} goes with its process)",
+        what, Holder(fd), path);
+  }
+  std::string holder = fmt::format("pid {}, since {}: {}\n", ::getpid(), NowUtc(), CommandLine());
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] ssize_t written = ::pwrite(fd, holder.data(), holder.size(), 0);
+  }
+  return lock;
+}
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
+}
+
+}  // namespace lakeflow
