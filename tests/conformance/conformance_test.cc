@@ -54,7 +54,8 @@ class BrokenConnector : public LakeflowConnect {
     kOffsetsNeverConverge,
     kNullKey,
     kAcceptsUnknownTable,
-    kNoDeletes
+    kNoDeletes,
+    kRecordsWhenCaughtUp  // returns its record again with the offset it was given
   };
   explicit BrokenConnector(Fault fault) : LakeflowConnect({}), fault_(fault) {}
 
@@ -83,6 +84,8 @@ class BrokenConnector : public LakeflowConnect {
         fault_ == Fault::kNullKey ? R"({"id": null, "at": "x"})" : R"({"id": 1, "at": "x"})";
     Offset end = fault_ == Fault::kOffsetsNeverConverge ? Offset(Json{{"n", n + 1}})
                                                         : Offset(Json{{"n", 1}});
+    if (n == 1 && fault_ == Fault::kRecordsWhenCaughtUp)
+      return ReadResult{RecordStream::FromJsonRecords({record}), start};
     if (n == 1 && fault_ != Fault::kOffsetsNeverConverge)
       return ReadResult{RecordStream::Empty(), start};
     return ReadResult{RecordStream::FromJsonRecords({record}), end};
@@ -118,7 +121,9 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{BrokenConnector::Fault::kCursorMissing, "metadata.cursor_field_present"},
         FaultCase{BrokenConnector::Fault::kKeyNotInSchema, "metadata.primary_key_in_schema"},
         FaultCase{BrokenConnector::Fault::kOffsetsNeverConverge,
-                  "read_table.batch.offsets_converge"},
+                  "read_table.stream.offsets_converge"},
+        FaultCase{BrokenConnector::Fault::kRecordsWhenCaughtUp,
+                  "read_table.stream.caught_up_holds_nothing"},
         FaultCase{BrokenConnector::Fault::kNullKey, "read_table.batch.primary_keys_non_null"},
         FaultCase{BrokenConnector::Fault::kAcceptsUnknownTable,
                   "unknown_table.get_table_schema_refused"},

@@ -176,6 +176,52 @@ def test_status_shows_progress_and_the_last_error(lakeflow, simulators, tmp_path
     assert f"issues: {count} rows written, batch 0" in status  # progress kept
 
 
+def test_status_tells_a_run_that_found_nothing_from_one_that_never_ran(
+        lakeflow, simulators, tmp_path):
+    sim, db, spec = setup(lakeflow, simulators, tmp_path, "  - table: {source_table: issues}\n")
+    lakeflow.run("pipeline", "run", str(spec))
+    again = lakeflow.run("pipeline", "run", str(spec)).stdout
+    assert "issues: 0 rows in 0 batches" in again
+    status = lakeflow.run("pipeline", "status", str(spec)).stdout
+    assert "issues: " in status and "; last run 20" in status, status
+    # A table added to the spec has never run.
+    spec.write_text(spec.read_text() + "  - table: {source_table: comments}\n")
+    status = lakeflow.run("pipeline", "status", str(spec)).stdout
+    assert "comments: never run" in status
+
+
+def test_one_failing_table_leaves_the_others_committed(lakeflow, simulators, tmp_path):
+    """A table whose source fails (HTTP 404) does not stop the others: they commit, the
+    run exits 3 and names the table that failed."""
+    sim = simulators("github")
+    source = tmp_path / "two.yaml"
+    source.write_text(
+        "source: two\noptions: {base_url: {required: true}}\nbase_url: '{base_url}'\n"
+        "defaults: {paginator: {type: link_header}}\ntables:\n"
+        "  issues: {path: /repos/octo/demo/issues, primary_keys: [id], ingestion_type: snapshot,"
+        " schema: 'id BIGINT, title STRING'}\n"
+        "  missing: {path: /repos/octo/demo/nothing-here, primary_keys: [id],"
+        " ingestion_type: snapshot, schema: 'id BIGINT, title STRING'}\n"
+        "  branches: {path: /repos/octo/demo/branches, primary_keys: [name],"
+        " ingestion_type: snapshot, schema: 'name STRING'}\n")
+    lakeflow.run("connection", "create", "two", "--source", "rest", "-o", f"spec={source}",
+                 "-o", f"base_url={sim.url}")
+    db = tmp_path / "lake.db"
+    spec = tmp_path / "p.yaml"
+    spec.write_text(f"connection_name: two\ndestination: {{type: sqlite, path: {db}}}\nobjects:\n"
+                    "  - table: {source_table: issues}\n  - table: {source_table: missing}\n"
+                    "  - table: {source_table: branches}\n")
+    run = lakeflow.run("pipeline", "run", str(spec), check=False)
+    assert run.returncode == 3, run.stderr
+    failures = [line for line in run.stderr.splitlines() if line.startswith("lakeflow: ")]
+    assert any("missing" in line and "HTTP 404" in line for line in failures), run.stderr
+    assert "1 of 3 tables failed" in run.stderr
+    assert rows(db, "SELECT count(*) FROM issues")[0][0] > 100
+    assert rows(db, "SELECT count(*) FROM branches")[0][0] == 4
+    assert not rows(db, "SELECT name FROM sqlite_master WHERE name = 'missing'")
+    assert "issues: " in run.stdout and "branches: " in run.stdout
+
+
 def test_interval_trigger_runs_until_interrupted(lakeflow, simulators, tmp_path):
     sim, db, spec = setup(lakeflow, simulators, tmp_path, "  - table: {source_table: issues}\n")
     proc = subprocess.Popen([str(BINARY), "pipeline", "run", str(spec), "--trigger", "interval:1s"],
@@ -202,7 +248,7 @@ def test_bad_trigger_is_one_line(lakeflow, simulators, tmp_path):
     proc = lakeflow.run("pipeline", "run", str(spec), "--trigger", "every:5", check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "lakeflow: invalid argument: bad --trigger 'every:5': expected available-now or "
+        "lakeflow: invalid argument: bad --trigger 'every:5': expected available-now, once or "
         "interval:N[s|m|h] (e.g. interval:30s)"]
     assert not db.exists()
 

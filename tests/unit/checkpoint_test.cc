@@ -1,9 +1,11 @@
 #include "lakeflow/datasource/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "testing/test_util.h"
@@ -102,17 +104,35 @@ TEST_F(CheckpointTest, LastPlannedIsTheHighestIdNumerically) {
 }
 
 TEST_F(CheckpointTest, CommitsAreRecordedPerBatch) {
-  Checkpoint c = OpenOk();
-  ASSERT_TRUE(c.WritePlanned({0, Json::object(), Json{{"page", 1}}}).ok());
-  EXPECT_FALSE(*c.IsCommitted(0));
-  ASSERT_TRUE(c.WriteCommit(0).ok());
-  EXPECT_TRUE(*c.IsCommitted(0));
-  EXPECT_FALSE(*c.IsCommitted(1));
+  {
+    Checkpoint c = OpenOk();
+    ASSERT_TRUE(c.WritePlanned({0, Json::object(), Json{{"page", 1}}}).ok());
+    EXPECT_FALSE(*c.IsCommitted(0));
+    ASSERT_TRUE(c.WriteCommit(0).ok());
+    EXPECT_TRUE(*c.IsCommitted(0));
+    EXPECT_FALSE(*c.IsCommitted(1));
+  }
   // A reopened checkpoint sees the same state.
   auto again = Checkpoint::Open(dir_, Identity());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(*again->IsCommitted(0));
   EXPECT_EQ((*again->LastPlanned())->id, 0);
+}
+
+// One stream at a time: a second open of a checkpoint in use is refused with
+// one line naming the holder; the lock goes with the first.
+TEST_F(CheckpointTest, ASecondStreamOnTheSameCheckpointIsRefused) {
+  std::optional<Checkpoint> first(OpenOk());
+  auto second = Checkpoint::Open(dir_, Identity());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kIO);
+  const std::string& m = second.status().message();
+  EXPECT_NE(m.find("is being written by another run (pid " + std::to_string(::getpid())),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  first.reset();
+  EXPECT_TRUE(Checkpoint::Open(dir_, Identity()).ok());
 }
 
 TEST_F(CheckpointTest, CorruptOffsetsFileIsAnIOErrorNamingTheFile) {

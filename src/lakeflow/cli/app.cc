@@ -125,7 +125,8 @@ int RunApp(int argc, char** argv) {
   run_cmd->add_flag("--full-refresh-all", run.full_refresh_all, "Rebuild every table")
       ->excludes(refresh_flag);
   run_cmd->add_option("--trigger", run.trigger,
-                      "available-now (default: once, then exit) or interval:30s (until Ctrl-C)");
+                      "available-now (default: until caught up, then exit), once (one "
+                      "microbatch per flow) or interval:30s (until Ctrl-C)");
   run_cmd->add_option("--parallel", run.parallel, "Tables run at once (default 1)")
       ->check(CLI::PositiveNumber);
   auto* status_cmd =

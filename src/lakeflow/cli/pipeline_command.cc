@@ -33,12 +33,12 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   return out;
 }
 
-// "available-now" (0) or "interval:30s" / "interval:5m" / "interval:1h".
+// "available-now" and "once" (0) or "interval:30s" / "interval:5m" / "interval:1h".
 Result<std::chrono::seconds> ParseTrigger(const std::string& trigger) {
-  if (trigger == "available-now") return std::chrono::seconds(0);
+  if (trigger == "available-now" || trigger == "once") return std::chrono::seconds(0);
   const std::string prefix = "interval:";
   std::string bad = fmt::format(
-      "bad --trigger '{}': expected available-now or interval:N[s|m|h] (e.g. interval:30s)",
+      "bad --trigger '{}': expected available-now, once or interval:N[s|m|h] (e.g. interval:30s)",
       trigger);
   if (trigger.rfind(prefix, 0) != 0) return Status::Invalid("{}", bad);
   std::string value = trigger.substr(prefix.size());
@@ -153,6 +153,7 @@ Status RunPipelineRun(const PipelineRunArgs& args) {
   options.full_refresh = SplitCommas(args.full_refresh);
   options.full_refresh_all = args.full_refresh_all;
   options.parallel = args.parallel;
+  if (args.trigger == "once") options.max_batches_per_flow = 1;
   options.stop = &g_stop;
   InstallStopHandlers();
   LF_RETURN_IF_ERROR(pipeline::CheckRunnable(spec, plans, options));

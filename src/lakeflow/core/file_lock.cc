@@ -1,15 +1,18 @@
 #include "lakeflow/core/file_lock.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace lakeflow {
 namespace {
@@ -38,14 +41,33 @@ std::string NowUtc() {
   return buffer;
 }
 
-// What the holder wrote: one line, or a placeholder.
-std::string Holder(int fd) {
+// The first line of the lock file.
+std::string FirstLine(int fd) {
   char buffer[512];
   ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
-  if (n <= 0) return "holder unknown";
+  if (n <= 0) return "";
   std::string text(buffer, static_cast<size_t>(n));
   if (auto newline = text.find('\n'); newline != std::string::npos) text.resize(newline);
-  return text.empty() ? "holder unknown" : text;
+  return text;
+}
+
+// Whether a "pid N, ..." line names a live process.
+bool NamesLiveProcess(const std::string& line) {
+  long pid = 0;
+  if (std::sscanf(line.c_str(), "pid %ld,", &pid) != 1 || pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// What the holder wrote. It writes just after taking the lock, so a line
+// naming a process that is gone (the holder before it) is read again for a
+// moment.
+std::string Holder(int fd) {
+  std::string line = FirstLine(fd);
+  for (int i = 0; i < 50 && !NamesLiveProcess(line); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    line = FirstLine(fd);
+  }
+  return line.empty() ? "holder unknown" : line;
 }
 
 }  // namespace

@@ -51,10 +51,11 @@ Result<Checkpoint> Checkpoint::Open(const std::string& dir, const Json& identity
   fs::create_directories(dir + "/offsets", ec);
   if (!ec) fs::create_directories(dir + "/commits", ec);
   if (ec) return Status::IOError("cannot create checkpoint directory {}: {}", dir, ec.message());
+  LF_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir + "/.lock", "checkpoint " + dir));
   std::string meta = dir + "/metadata";
   if (!fs::exists(meta)) {
     LF_RETURN_IF_ERROR(WriteFileAtomically(meta, identity.dump() + "\n"));
-    return Checkpoint(dir);
+    return Checkpoint(dir, std::move(lock));
   }
   LF_ASSIGN_OR_RETURN(Json existing, ReadJsonFile(meta));
   if (existing != identity) {
@@ -62,7 +63,7 @@ Result<Checkpoint> Checkpoint::Open(const std::string& dir, const Json& identity
         "checkpoint {} belongs to another stream ({}), not {}; use a new checkpoint directory", dir,
         existing.dump(), identity.dump());
   }
-  return Checkpoint(dir);
+  return Checkpoint(dir, std::move(lock));
 }
 
 Result<std::optional<PlannedBatch>> Checkpoint::LastPlanned() const {

@@ -9,12 +9,18 @@
 // atomically (write, fsync, rename), so a crash leaves either the old or the
 // new file, never half of one. Offsets never hold secrets: connectors put
 // cursors in them, and the engine writes nothing else.
+//
+// One stream at a time: an open Checkpoint holds the lock DIR/.lock (see
+// core/file_lock.h) until it is destroyed; a second stream on the same
+// checkpoint stops with one line naming the first.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "lakeflow/core/file_io.h"
+#include "lakeflow/core/file_lock.h"
 #include "lakeflow/core/offset.h"
 
 namespace lakeflow {
@@ -44,8 +50,10 @@ class Checkpoint {
   const std::string& dir() const { return dir_; }
 
  private:
-  explicit Checkpoint(std::string dir) : dir_(std::move(dir)) {}
+  Checkpoint(std::string dir, FileLock lock)
+      : dir_(std::move(dir)), lock_(std::make_shared<FileLock>(std::move(lock))) {}
   std::string dir_;
+  std::shared_ptr<FileLock> lock_;
 };
 
 }  // namespace lakeflow

@@ -124,7 +124,8 @@ class TableRunner {
     LF_ASSIGN_OR_RETURN(auto progress, dest_->Progress(write.table, flow));
     Offset start = progress ? progress->end : Offset(Json::object());
     int64_t next_id = progress ? progress->batch_id + 1 : 0;
-    while (!Stopping()) {
+    for (int64_t batches = 0; !Stopping(); ++batches) {
+      if (options_.max_batches_per_flow > 0 && batches >= options_.max_batches_per_flow) break;
       StreamPosition position = next_id == 0 ? StreamPosition::kFirst : StreamPosition::kLater;
       LF_ASSIGN_OR_RETURN(MicroBatchRead read, source->ReadMicroBatch(start, position));
       if (read.caught_up) {

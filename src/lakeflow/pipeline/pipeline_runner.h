@@ -53,6 +53,9 @@ struct RunOptions {
   std::vector<std::string> full_refresh;  // destination names rebuilt from scratch
   bool full_refresh_all = false;
   int parallel = 1;  // tables run at once
+  // Microbatches each stream flow commits at most in this run (0: until it
+  // has caught up). A snapshot flow always reads its whole snapshot.
+  int64_t max_batches_per_flow = 0;
   RunObserver* observer = nullptr;
   const std::atomic<bool>* stop = nullptr;  // set: stop after the current microbatch
 };
