@@ -53,8 +53,13 @@ def test_killed_stream_resumes_without_loss_or_duplicates(lakeflow, tmp_path):
     args = [str(BINARY), "stream", "--source", "test", "--checkpoint", str(ck), "-o", "tableName=logs",
             "-o", "num_rows=200", "-o", "page_size=7", "--output", f"parquet:{out}",
             "--trigger", "interval:50ms"]
-    proc = subprocess.Popen(args, env=lakeflow.env, stderr=subprocess.PIPE)
-    time.sleep(1.0)  # a few micro-batches in
+    proc = subprocess.Popen(args, env=lakeflow.env, stderr=subprocess.DEVNULL)
+    # Killed once a few micro-batches have committed, while it is still running.
+    deadline = time.monotonic() + 120
+    while not (ck / "commits" / "3").exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    assert proc.poll() is None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     stream(lakeflow, ck, "tableName=logs", "num_rows=200", "page_size=7", output=f"parquet:{out}")
@@ -68,11 +73,12 @@ def test_interval_trigger_stops_cleanly_on_sigterm(lakeflow, tmp_path):
     args = [str(BINARY), "stream", "--source", "test", "--checkpoint", str(tmp_path / "ck"),
             "-o", "tableName=events", "--trigger", "interval:100ms"]
     proc = subprocess.Popen(args, env=lakeflow.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    # Stopped once it has caught up (every event printed) and waits for its next interval.
+    ids = [json.loads(proc.stdout.readline())["id"] for _ in range(25)]
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=10)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert [json.loads(l)["id"] for l in out.splitlines()] == list(range(1, 26))
+    assert ids + [json.loads(l)["id"] for l in out.splitlines()] == list(range(1, 26))
 
 
 def test_trigger_once_runs_one_batch(lakeflow, tmp_path):

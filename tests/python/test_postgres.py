@@ -249,3 +249,55 @@ def test_partitions_read_key_ranges_in_one_snapshot(lakeflow, pg):
                         "-o", "partitions=0", check=False)
     assert proc.returncode != 0
     assert "option 'partitions' must be at least 1, got 0" in proc.stderr, proc.stderr
+
+
+def test_partitions_see_one_snapshot_while_the_table_changes(lakeflow, pg):
+    """Partitions are read in parallel sessions that share one exported snapshot: while a
+    writer moves money between accounts in different partitions and adds or removes pairs
+    of rows at both ends of the key range (each change one transaction), the read must
+    see one moment: the total never changes and pairs are whole."""
+    import threading
+
+    from test_postgres_cdc import copying
+    server, database = pg
+    rows = 400000
+    sql(server, database, "CREATE TABLE ledger (id int8 PRIMARY KEY, amount int8)",
+        f"INSERT INTO ledger SELECT g, 100 FROM generate_series(1, {rows}) g")
+    name = connect(lakeflow, pg, "pg", "--allow", "partitions")
+    stop = threading.Event()
+    during_copy = []
+
+    def writer():
+        with server.connect(database, user=USER, password=PASSWORD) as conn:
+            i = 0
+            while not stop.is_set():
+                copy = copying(conn, "ledger")
+                if not copy and not during_copy:
+                    continue  # not yet: wait for the partitions to start
+                i += 1
+                low, high = i * 17 % (rows // 2) + 1, rows - i * 31 % (rows // 2)
+                with conn.transaction():
+                    conn.execute("UPDATE ledger SET amount = amount - 7 WHERE id = %s", (low,))
+                    conn.execute("UPDATE ledger SET amount = amount + 7 WHERE id = %s", (high,))
+                with conn.transaction():  # a pair at both ends of the key range
+                    conn.execute("INSERT INTO ledger VALUES (%s, 0), (%s, 0)",
+                                 (-i, rows + i))
+                if copy:
+                    during_copy.append(i)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        got = lakeflow.records("read", "--connection", name, "-o", "tableName=public.ledger",
+                               "-o", "partitions=6", timeout=300)
+    finally:
+        stop.set()
+        thread.join()
+    assert during_copy, "no write overlapped the partitions' COPY"
+    ids = {r["id"] for r in got}
+    assert len(ids) == len(got)
+    assert sum(r["amount"] for r in got) == 100 * rows
+    pairs = [i for i in ids if i <= 0]
+    assert all(rows - i in ids for i in pairs)
+    assert all(-(i - rows) in ids for i in ids if i > rows)
+    assert set(range(1, rows + 1)) <= ids

@@ -166,36 +166,53 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(lakeflow, pg, tmp_path)
                   COMMIT; END LOOP; END $$""")
     sql(*pg, "INSERT INTO accounts SELECT g, 'bulk', g FROM generate_series(200000, 400000) g")
     proc = subprocess.Popen([str(BINARY), "pipeline", "run", str(spec)], env=lakeflow.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(1.0)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Killed once a microbatch of the changes has committed, while the run is live.
+    for line in proc.stderr:
+        if ": committed," in line:
+            break
+    assert proc.poll() is None, "the run ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert proc.returncode == -signal.SIGKILL
     lakeflow.run("pipeline", "run", str(spec), timeout=300)
     assert landed_rows(db, ACCOUNTS_QUERY) == source_rows(pg, ACCOUNTS_QUERY)
     count = landed_rows(db, "SELECT count(*), count(DISTINCT id) FROM accounts")[0]
     assert count[0] == count[1] == len(source_rows(pg, ACCOUNTS_QUERY))
 
 
+def copying(conn, table):
+    """Whether a COPY of `table` is running on the server (another session's)."""
+    return conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE %s AND pid <> pg_backend_pid()",
+        (f"COPY %{table}%",)).fetchone()[0] > 0
+
+
 def test_writes_during_the_initial_snapshot_are_not_lost(lakeflow, pg, tmp_path):
     sql(*pg, "CREATE TABLE events (id int PRIMARY KEY, v int)",
-        "INSERT INTO events SELECT g, 0 FROM generate_series(1, 200000) g",
+        "INSERT INTO events SELECT g, 0 FROM generate_series(1, 500000) g",
         f"CREATE PUBLICATION {PUBLICATION} FOR TABLE events")
     name = capture(lakeflow, pg)
     spec, db = pipeline(tmp_path, name, "events")
     stop = threading.Event()
-    written = []
+    during_copy = []  # writes made while the snapshot's COPY ran
 
     def writer():
         server, database = pg
         with server.connect(database, user=USER, password=PASSWORD) as conn:
             i = 0
-            deadline = time.monotonic() + 3
-            while not stop.is_set() and time.monotonic() < deadline:
+            while not stop.is_set():
+                copy = copying(conn, "events")
+                if not copy and not during_copy:
+                    continue  # not yet: wait for the snapshot to start
                 i += 1
-                conn.execute("UPDATE events SET v = v + 1 WHERE id = %s", (i * 7 % 200000 + 1,))
-                conn.execute("DELETE FROM events WHERE id = %s", (i * 13 % 200000 + 1,))
-                conn.execute("INSERT INTO events VALUES (%s, -1)", (300000 + i,))
-                written.append(i)
+                conn.execute("UPDATE events SET v = v + 1 WHERE id = %s", (i * 7 % 500000 + 1,))
+                conn.execute("DELETE FROM events WHERE id = %s", (i * 13 % 500000 + 1,))
+                conn.execute("INSERT INTO events VALUES (%s, -1)", (600000 + i,))
+                if copy:
+                    during_copy.append(i)
+                elif len(during_copy) > 0 and i > len(during_copy) + 20:
+                    return  # some after the COPY too
 
     thread = threading.Thread(target=writer)
     thread.start()
@@ -204,7 +221,7 @@ def test_writes_during_the_initial_snapshot_are_not_lost(lakeflow, pg, tmp_path)
     finally:
         stop.set()
         thread.join()
-    assert len(written) > 10, "the writer did not run during the snapshot"
+    assert during_copy, "no write overlapped the snapshot's COPY"
     lakeflow.run("pipeline", "run", str(spec), timeout=300)
     query = "SELECT id, v FROM events ORDER BY id"
     assert landed_rows(db, query) == source_rows(pg, query)
