@@ -283,6 +283,64 @@ TEST_F(DeltaDestinationTest, Scd2DeletesWinTheirSequenceAndAreRemembered) {
   ExpectRows(w.table, cols, {"1|a|1|5", "2|x|3|6", "2|y|6|8", "3|p|7|9"});
 }
 
+TEST_F(DeltaDestinationTest, DeletesWithoutASequenceRemoveTheCurrentRow) {
+  auto w = Scd1("keys_only");
+  auto keys_only = Ddl("id BIGINT, seq BIGINT");
+  MustCommit(w, ChangeKind::kUpsert,
+             {R"({"id":1,"name":"a","seq":5})", R"({"id":2,"name":"b","seq":900})",
+              R"({"id":3,"name":"c"})", R"({"id":4,"name":"d","seq":1})"},
+             0);
+  // Keys only: each delete removes its key's row whatever its sequence (3's
+  // has none) and is remembered at it; 9 has no row, so its delete changes
+  // nothing and is not remembered.
+  ASSERT_TRUE(Commit(w, ChangeKind::kDelete,
+                     {R"({"id":1})", R"({"id":2})", R"({"id":3})", R"({"id":9})"}, 1, "f",
+                     keys_only)
+                  .ok());
+  ExpectRows(w.table, kIdNameSeq, {"4|d|1"});
+  // Late upserts no newer than the removed rows stay out; 9, never deleted,
+  // takes even an upsert without a sequence.
+  MustCommit(w, ChangeKind::kUpsert,
+             {R"({"id":1,"name":"late","seq":4})", R"({"id":1,"name":"tie","seq":5})",
+              R"({"id":2,"name":"late","seq":899})", R"({"id":3,"name":"late"})",
+              R"({"id":9,"name":"new"})"},
+             2);
+  ExpectRows(w.table, kIdNameSeq, {"4|d|1", "9|new|NULL"});
+  // Newer ones come back.
+  MustCommit(w, ChangeKind::kUpsert,
+             {R"({"id":1,"name":"back","seq":6})", R"({"id":3,"name":"back","seq":1})"}, 3);
+  ExpectRows(w.table, kIdNameSeq, {"1|back|6", "3|back|1", "4|d|1", "9|new|NULL"});
+}
+
+TEST_F(DeltaDestinationTest, Scd2DeletesWithoutASequenceWinTheCurrentVersionsSequence) {
+  TableWrite w{"hist3", Ddl("id BIGINT, name STRING, seq BIGINT"), {"id"}, "seq", History::kScd2};
+  const std::vector<std::string> cols = {"id", "name", "__START_AT", "__END_AT"};
+  auto keys_only = Ddl("id BIGINT, seq BIGINT");
+  MustCommit(w, ChangeKind::kUpsert,
+             {R"({"id":1,"name":"a","seq":1})", R"({"id":1,"name":"b","seq":5})",
+              R"({"id":2,"name":"x","seq":2})"},
+             0);
+  // 1's delete is one at 5, its current version's sequence, and wins the tie:
+  // b goes and a still ends at 5. 2 is deleted at 9, then without a sequence
+  // in the same batch, when it has no current version: that one changes
+  // nothing, nor does the delete of 9, which has no row.
+  ASSERT_TRUE(Commit(w, ChangeKind::kDelete,
+                     {R"({"id":1})", R"({"id":2,"seq":9})", R"({"id":2})", R"({"id":9})"}, 1, "f",
+                     keys_only)
+                  .ok());
+  ExpectRows(w.table, cols, {"1|a|1|5", "2|x|2|9"});
+  // A late upsert at the removed version's sequence stays out, an older one
+  // goes into the history, and 9 starts its own.
+  MustCommit(w, ChangeKind::kUpsert,
+             {R"({"id":1,"name":"tie","seq":5})", R"({"id":1,"name":"mid","seq":3})",
+              R"({"id":9,"name":"new","seq":1})"},
+             2);
+  ExpectRows(w.table, cols, {"1|a|1|3", "1|mid|3|5", "2|x|2|9", "9|new|1|NULL"});
+  // A newer one opens a current version.
+  MustCommit(w, ChangeKind::kUpsert, {R"({"id":1,"name":"back","seq":7})"}, 3);
+  ExpectRows(w.table, cols, {"1|a|1|3", "1|mid|3|5", "1|back|7|NULL", "2|x|2|9", "9|new|1|NULL"});
+}
+
 TEST(DeltaDataFileTest, FilesRollOverAtTheTargetSize) {
   lakeflow::testing::TempDir dir("lakeflow_delta_files");
   const int64_t n = 2 * delta::kTargetFileRows + 5;

@@ -153,6 +153,71 @@ TEST_F(SqliteChangesTest, DeletedKeysStayDeletedAgainstOlderUpserts) {
             (std::vector<std::string>{"1|back", "2|b2"}));
 }
 
+TEST_F(SqliteChangesTest, DeletesWithoutASequenceRemoveTheCurrentRow) {
+  TableWrite w{"t", Events(), {"id"}, "seq"};
+  ASSERT_TRUE(
+      Apply(w, ChangeKind::kUpsert,
+            {R"({"id":1,"v":"a","seq":5})", R"({"id":2,"v":"b","seq":900})", R"({"id":3,"v":"c"})"})
+          .ok());
+  // Keys only: each delete removes its key's row whatever its sequence (3's
+  // has none) and is remembered at it; 9 has no row, so its delete changes
+  // nothing and is not remembered.
+  ASSERT_TRUE(Apply(w, ChangeKind::kDelete,
+                    {R"({"id":1})", R"({"id":2})", R"({"id":3})", R"({"id":9})"}, "t#deletes")
+                  .ok());
+  EXPECT_TRUE(Query(path_, "SELECT id FROM t").empty());
+  EXPECT_EQ(Query(path_,
+                  "SELECT id, __lakeflow_sequence, __END_AT FROM t__lakeflow_tombstones "
+                  "ORDER BY id"),
+            (std::vector<std::string>{"1|5|5", "2|900|900", "3|NULL|NULL"}));
+  // Late upserts no newer than the removed rows stay out; 9 was never deleted.
+  ASSERT_TRUE(
+      Apply(w, ChangeKind::kUpsert,
+            {R"({"id":1,"v":"late","seq":4})", R"({"id":1,"v":"tie","seq":5})",
+             R"({"id":2,"v":"late","seq":899})", R"({"id":3,"v":"late"})", R"({"id":9,"v":"new"})"})
+          .ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v FROM t ORDER BY id"), std::vector<std::string>{"9|new"});
+  // Newer ones come back.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"v":"back","seq":6})", R"({"id":3,"v":"back","seq":1})"})
+                  .ok());
+  EXPECT_EQ(Query(path_, "SELECT id, v, seq FROM t ORDER BY id"),
+            (std::vector<std::string>{"1|back|6", "3|back|1", "9|new|NULL"}));
+}
+
+TEST_F(SqliteChangesTest, Scd2DeletesWithoutASequenceWinTheCurrentVersionsSequence) {
+  TableWrite w{"h", Events(), {"id"}, "seq", History::kScd2};
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"v":"a","seq":1})", R"({"id":1,"v":"b","seq":5})",
+                     R"({"id":2,"v":"x","seq":2})"})
+                  .ok());
+  // 1's delete is one at 5, its current version's sequence, and wins the tie:
+  // b goes and a still ends at 5. 2 is deleted at 9, then without a sequence
+  // in the same batch, when it has no current version: that one changes
+  // nothing, nor does the delete of 9, which has no row.
+  ASSERT_TRUE(Apply(w, ChangeKind::kDelete,
+                    {R"({"id":1})", R"({"id":2,"seq":9})", R"({"id":2})", R"({"id":9})"},
+                    "h#deletes")
+                  .ok());
+  const std::string history = "SELECT id, v, __START_AT, __END_AT FROM h ORDER BY id, __START_AT";
+  EXPECT_EQ(Query(path_, history), (std::vector<std::string>{"1|a|1|5", "2|x|2|9"}));
+  EXPECT_EQ(Query(path_, "SELECT id, __END_AT FROM h__lakeflow_tombstones ORDER BY id"),
+            (std::vector<std::string>{"1|5", "2|9"}));
+  // A late upsert at the removed version's sequence stays out, an older one
+  // goes into the history, and 9 starts its own.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,
+                    {R"({"id":1,"v":"tie","seq":5})", R"({"id":1,"v":"mid","seq":3})",
+                     R"({"id":9,"v":"new","seq":1})"})
+                  .ok());
+  EXPECT_EQ(Query(path_, history),
+            (std::vector<std::string>{"1|a|1|3", "1|mid|3|5", "2|x|2|9", "9|new|1|NULL"}));
+  // A newer one opens a current version.
+  ASSERT_TRUE(Apply(w, ChangeKind::kUpsert, {R"({"id":1,"v":"back","seq":7})"}).ok());
+  EXPECT_EQ(Query(path_, history),
+            (std::vector<std::string>{"1|a|1|3", "1|mid|3|5", "1|back|7|NULL", "2|x|2|9",
+                                      "9|new|1|NULL"}));
+}
+
 TEST_F(SqliteChangesTest, Scd2KeepsEveryVersionInSequenceOrder) {
   TableWrite w{"h", Events(), {"id"}, "seq", History::kScd2};
   ASSERT_TRUE(Apply(w, ChangeKind::kUpsert,

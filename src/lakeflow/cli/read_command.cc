@@ -49,7 +49,10 @@ class OutputSink : public MicroBatchSink {
       if (!batch) break;
       LF_RETURN_IF_ERROR(writer->Write(*batch));
     }
-    return part ? part->Finish() : Status::OK();
+    if (part) return part->Finish();
+    // A micro-batch on stdout reaches whoever reads it before it commits.
+    if (std::fflush(stdout) != 0) return Status::IOError("cannot write output");
+    return Status::OK();
   }
 
   Status Finish() { return stdout_writer_ ? stdout_writer_->Finish() : Status::OK(); }

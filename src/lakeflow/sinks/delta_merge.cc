@@ -191,6 +191,46 @@ Result<std::shared_ptr<arrow::RecordBatch>> MergeEvents(const MergeColumns& c,
   return BuildOutput(c, pool, rows, starts, ends);
 }
 
+Result<std::shared_ptr<arrow::RecordBatch>> ResolveNullDeletes(const MergeColumns& c,
+                                                               const MergeInput& in) {
+  if (c.sequence < 0 || in.events->column(c.sequence)->null_count() == 0) return in.events;
+  LF_ASSIGN_OR_RETURN(auto pool, MakePool(c, in));
+  // Each key's latest event: the pool row of its sequence, and whether it is a
+  // delete (which wins a tie). The key has a current row when it is an upsert.
+  // An SCD2 version's sequence is its start; its end is a tombstone or the
+  // next version's start, so the starts and the tombstones are every event.
+  struct Latest {
+    int64_t seq;
+    bool del;
+  };
+  std::unordered_map<std::string, Latest> latest;
+  auto see = [&](const std::string& key, int64_t seq, bool del) {
+    auto [it, inserted] = latest.emplace(key, Latest{seq, del});
+    int order = inserted ? 0 : CompareSeq(pool, seq, it->second.seq);
+    if (order > 0 || (order == 0 && del)) it->second = Latest{seq, del};
+  };
+  const int64_t first_event = pool.existing + pool.tombstones;
+  for (int64_t r = 0; r < first_event; ++r)
+    see(EncodeKey(*pool.rows, c.keys, r), r, r >= pool.existing);
+  std::vector<int64_t> rows, seqs;
+  for (int64_t r = first_event; r < pool.rows->num_rows(); ++r) {
+    auto key = EncodeKey(*pool.rows, c.keys, r);
+    int64_t seq = r;
+    if (pool.seqs->IsNull(r)) {
+      auto it = latest.find(key);
+      if (it == latest.end() || it->second.del) continue;  // no current row: nothing to delete
+      seq = it->second.seq;
+    }
+    see(key, seq, true);
+    rows.push_back(r);
+    seqs.push_back(seq);
+  }
+  LF_ASSIGN_OR_RETURN(auto out, TakeRows(*pool.rows, rows));
+  auto columns = out->columns();
+  LF_ASSIGN_OR_RETURN(columns[c.sequence], TakeArray(*pool.rows->column(c.sequence), seqs));
+  return arrow::RecordBatch::Make(out->schema(), out->num_rows(), std::move(columns));
+}
+
 Result<std::shared_ptr<arrow::RecordBatch>> MergeTombstones(
     const MergeColumns& c, const std::shared_ptr<arrow::RecordBatch>& tombstones,
     const std::shared_ptr<arrow::RecordBatch>& deletes) {

@@ -29,6 +29,14 @@ struct MergeInput {
   bool deletes = false;                            // the events are deletes, not upserts
 };
 
+// The deletes of `input.events` with each null sequence resolved: a delete
+// without a sequence applies at the read's position, so it takes the sequence
+// of its key's current row at that point (arrival order, after the deletes
+// before it), and one whose key has no current row is dropped. The same batch
+// when no sequence is null.
+Result<std::shared_ptr<arrow::RecordBatch>> ResolveNullDeletes(const MergeColumns& columns,
+                                                               const MergeInput& input);
+
 // The touched keys' rows after the merge: for SCD1 each key's winning row (or
 // none), for SCD2 each key's versions with __START_AT/__END_AT set.
 Result<std::shared_ptr<arrow::RecordBatch>> MergeEvents(const MergeColumns& columns,

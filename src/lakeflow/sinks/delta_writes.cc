@@ -206,6 +206,11 @@ Status WriteMerge(const TableContext& t, BatchIterator* rows, bool deletes, Pend
   std::vector<int64_t> hit, rest;
   SplitByKey(*tombstones, t.columns.keys, keys, &hit, &rest);
   LF_ASSIGN_OR_RETURN(auto touched_tombstones, TakeRows(*tombstones, hit));
+  if (deletes) {
+    LF_ASSIGN_OR_RETURN(
+        events,
+        ResolveNullDeletes(t.columns, MergeInput{existing, touched_tombstones, events, deletes}));
+  }
 
   LF_ASSIGN_OR_RETURN(auto merged, MergeEvents(t.columns, MergeInput{existing, touched_tombstones,
                                                                      events, deletes}));

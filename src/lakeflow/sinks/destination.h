@@ -14,7 +14,14 @@
 // would replace changes nothing; at an equal sequence the later arrival wins.
 // Deletes: a delete at sequence d removes the current row when its sequence is
 // <= d, and the key is remembered with d (a tombstone), so a late upsert with
-// sequence <= d never brings it back. A null sequence sorts below every other.
+// sequence <= d never brings it back. A null sequence sorts below every other,
+// except a delete's: connectors often send deletes with only the keys, so a
+// delete whose sequence is null applies at the read's position. It takes the
+// sequence of the key's current row (the latest event the destination holds
+// for the key, after the events before it), so it removes that row whatever
+// its sequence and is remembered at it; a late upsert no newer than the
+// removed row stays out, a newer one comes back. A null-sequence delete of a
+// key with no current row changes nothing and leaves no tombstone.
 //
 // SCD2 tables keep every version: the source's columns plus `__START_AT` and
 // `__END_AT`, of the sequence's type. A version starts at its event's
@@ -22,7 +29,9 @@
 // version has `__END_AT` null; a deleted key has no current version. Events
 // arriving out of order are put in their place in the history. Two upserts of
 // a key at the same sequence are one version (the later arrival's values); a
-// delete at the same sequence as an upsert wins.
+// delete at the same sequence as an upsert wins. So a null-sequence delete,
+// which takes the current version's sequence, removes that version, and the
+// version before it still ends there. An upsert needs a sequence.
 //
 // Snapshot flows (AUTO CDC FROM SNAPSHOT): a snapshot is staged microbatch by
 // microbatch (ChangeKind::kRestage for its first, which drops whatever an

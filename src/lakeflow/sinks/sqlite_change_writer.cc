@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <initializer_list>
 #include <vector>
 
 #include "lakeflow/sinks/sqlite_values.h"
@@ -45,6 +46,15 @@ class RowStatement {
           BindValue(get(), i, *batch.arrays[sequence], row, *batch.fields[sequence], scratch);
         }
       }
+    }
+  }
+
+  // Binds the sequence's two forms from values read elsewhere (a row of the
+  // table), in place of the row's own. Call after Bind.
+  void BindSequence(int columns, sqlite3_value* ordering, sqlite3_value* stored) {
+    for (int i : used_) {
+      if (i == columns + 1) sqlite3_bind_value(get(), i, ordering);
+      if (i == columns + 2) sqlite3_bind_value(get(), i, stored);
     }
   }
 
@@ -243,6 +253,7 @@ class Scd1DeleteWriter : public WriterBase {
  public:
   using WriterBase::WriterBase;
   Status Prepare() {
+    if (sequence_ >= 0) LF_RETURN_IF_ERROR(PrepareCurrent(QuoteIdentifier(write_.sequence_by), ""));
     LF_ASSIGN_OR_RETURN(delete_, Make("DELETE FROM " + table_ + " WHERE " + KeyMatch(table_) +
                                       " AND (" + table_ + "." + seq_ + " IS NULL OR " + Ordering() +
                                       " >= " + table_ + "." + seq_ + ")"));
@@ -250,8 +261,10 @@ class Scd1DeleteWriter : public WriterBase {
     return Status::OK();
   }
   Status Apply(const BatchColumns& batch, int64_t row) override {
-    LF_RETURN_IF_ERROR(Run(&*delete_, batch, row));
-    return Run(&*remember_, batch, row);
+    LF_ASSIGN_OR_RETURN(bool applies, BindDelete(batch, row, {&*delete_, &*remember_}));
+    if (!applies) return Status::OK();
+    LF_RETURN_IF_ERROR(Step(*delete_));
+    return Step(*remember_);
   }
 
  protected:
@@ -261,7 +274,36 @@ class Scd1DeleteWriter : public WriterBase {
            Stored() + ")";
   }
 
-  std::optional<RowStatement> delete_, remember_;
+  // The lookup of a key's current row: its sequence's ordering form, and
+  // `stored` (the column holding its stored form), for rows matching `where`.
+  Status PrepareCurrent(const std::string& stored, const std::string& where) {
+    LF_ASSIGN_OR_RETURN(current_, Make("SELECT " + seq_ + ", " + stored + " FROM " + table_ +
+                                       " WHERE " + KeyMatch(table_) + where));
+    return Status::OK();
+  }
+
+  // Binds `statements` to the row. A delete without a sequence applies at the
+  // read's position: connectors that send only the keys mean the row as it is
+  // now, so it takes the sequence of the key's current row. False when it has
+  // none: the delete changes nothing and is not remembered.
+  Result<bool> BindDelete(const BatchColumns& batch, int64_t row,
+                          std::initializer_list<RowStatement*> statements) {
+    for (auto* s : statements) Bind(s, batch, row);
+    if (sequence_ < 0 || !batch.arrays[sequence_]->IsNull(row)) return true;
+    Bind(&*current_, batch, row);
+    int rc = sqlite3_step(current_->get());
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW)
+      return SqliteError(db_, "reading the current row of '" + write_.table + "'");
+    // sqlite3_bind_value copies, so the lookup can be reset before the writes.
+    for (auto* s : statements)
+      s->BindSequence(Columns(), sqlite3_column_value(current_->get(), 0),
+                      sqlite3_column_value(current_->get(), 1));
+    sqlite3_reset(current_->get());
+    return true;
+  }
+
+  std::optional<RowStatement> current_, delete_, remember_;
 };
 
 // The version that covers sequence ?C+1: the latest one starting before it,
@@ -336,6 +378,10 @@ class Scd2DeleteWriter : public Scd1DeleteWriter {
   using Scd1DeleteWriter::Scd1DeleteWriter;
   Status Prepare() {
     std::string at = Ordering();
+    // The current version, the one not yet ended; its upsert's sequence is
+    // its start.
+    LF_RETURN_IF_ERROR(PrepareCurrent(QuoteIdentifier(kStartColumn),
+                                      " AND " + QuoteIdentifier(kEndColumn) + " IS NULL"));
     LF_ASSIGN_OR_RETURN(remember_, Make(RememberSql()));
     LF_ASSIGN_OR_RETURN(delete_, Make("DELETE FROM " + table_ + " WHERE " + KeyMatch(table_) +
                                       " AND " + seq_ + " = " + at));
@@ -346,11 +392,15 @@ class Scd2DeleteWriter : public Scd1DeleteWriter {
                                      KeyMatch(kTombAlias), at)));
     return Status::OK();
   }
+  // A delete without a sequence is one at the current version's: it wins the
+  // tie, so that version goes and the one before still ends there.
   Status Apply(const BatchColumns& batch, int64_t row) override {
-    LF_RETURN_IF_ERROR(RequireSequence(batch, row));
-    LF_RETURN_IF_ERROR(Run(&*delete_, batch, row));
-    LF_RETURN_IF_ERROR(Run(&*close_, batch, row));
-    return Run(&*remember_, batch, row);
+    if (sequence_ < 0) return RequireSequence(batch, row);
+    LF_ASSIGN_OR_RETURN(bool applies, BindDelete(batch, row, {&*delete_, &*close_, &*remember_}));
+    if (!applies) return Status::OK();
+    LF_RETURN_IF_ERROR(Step(*delete_));
+    LF_RETURN_IF_ERROR(Step(*close_));
+    return Step(*remember_);
   }
 
  private:
