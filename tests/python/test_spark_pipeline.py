@@ -87,13 +87,13 @@ def test_what_spark_cannot_build_is_one_clear_error(spark, home_cli, tmp_path):
 
 @pytest.mark.parametrize("scd", ["SCD_TYPE_1", "SCD_TYPE_2"])
 def test_shuffled_events_merge_as_the_native_pipeline_merges(spark, home_cli, tmp_path, scd):
-    """Late, repeated and tied upserts and racing deletes; null sequences too in SCD1
-    (SCD2 refuses them)."""
+    """Late, repeated and tied upserts and racing deletes; null sequences too: of upserts
+    and deletes in SCD1, of deletes in SCD2 (which refuses an upsert without one)."""
     name = f"shuffled_{scd}"
     connector = ROOT / "tests" / "python" / "connectors" / "shuffled_events_connector.py"
     home_cli.run("connection", "create", name, "--source", "python", "-o", f"module={connector}",
                  "-o", "class=LakeflowConnect", "-o", "seed=1",
-                 "-o", f"null_sequences={'true' if scd == 'SCD_TYPE_1' else 'false'}")
+                 "-o", f"null_sequences={'true' if scd == 'SCD_TYPE_1' else 'deletes'}")
     path = spec(tmp_path, name, ["accounts"], scd=scd)
     run_both(spark, home_cli, path, tmp_path)
 

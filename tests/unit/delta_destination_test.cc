@@ -438,8 +438,8 @@ TEST_F(DeltaDestinationTest, AFailedBatchLeavesProgressAndDataUnchanged) {
   EXPECT_FALSE(Commit(w, ChangeKind::kUpsert, {R"({"id":"x","name":"b","seq":1})"}, 1, "f",
                       Ddl("id STRING, name STRING, seq BIGINT"))
                    .ok());
-  // A batch already committed.
-  EXPECT_FALSE(Commit(w, ChangeKind::kUpsert, {R"({"id":3,"name":"c","seq":1})"}, 0).ok());
+  // A batch already committed is a retry: it succeeds and changes nothing.
+  EXPECT_TRUE(Commit(w, ChangeKind::kUpsert, {R"({"id":3,"name":"c","seq":1})"}, 0).ok());
   ExpectRows(w.table, kIdNameSeq, {"1|a|1"});
   auto p = ProgressOf(w.table);
   ASSERT_TRUE(p.has_value());

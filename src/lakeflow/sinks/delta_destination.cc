@@ -157,15 +157,12 @@ Status PrepareSchema(const TableWrite& w, bool snapshot, TableContext* t, Pendin
   return Status::OK();
 }
 
-// A flow's batches commit in order, each once.
-Status CheckNextBatch(const TableState& state, const std::string& table, const std::string& flow,
+// Whether the flow has committed this batch already (Delta's own idempotent
+// writes: a txn's version is the last batch of its appId).
+bool AlreadyCommitted(const TableState& state, const std::string& flow,
                       const FlowProgress& progress) {
   auto it = state.txns.find(flow);
-  if (it != state.txns.end() && progress.batch_id <= it->second.version) {
-    return Status::Invalid("table '{}': flow '{}' batch {} is already committed (last: {})", table,
-                           flow, progress.batch_id, it->second.version);
-  }
-  return Status::OK();
+  return it != state.txns.end() && progress.batch_id <= it->second.version;
 }
 
 Json TxnAction(const std::string& app, int64_t version) {
@@ -256,7 +253,7 @@ Status CommitChange(const std::string& root, const TableWrite& write, bool snaps
   LF_ASSIGN_OR_RETURN(t.dir, TableDir(root, write.table));
   LF_ASSIGN_OR_RETURN(auto state, LoadTable(t.dir, write.table));
   t.state = &state;
-  LF_RETURN_IF_ERROR(CheckNextBatch(state, write.table, flow, progress));
+  if (AlreadyCommitted(state, flow, progress)) return Status::OK();  // a retry: done before
   if (state.version < 0) LF_RETURN_IF_ERROR(CheckNoTablesInside(write.table, t.dir));
   Pending pending;
   LF_RETURN_IF_ERROR(PrepareSchema(write, snapshot, &t, &pending));

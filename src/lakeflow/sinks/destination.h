@@ -5,7 +5,9 @@
 // Exactly once. Every call that changes a table records its flow's progress
 // in the same atomic step (one SQLite transaction, one Delta commit), so a
 // process killed at any instant leaves either the whole microbatch and its
-// offset, or neither. A flow is resumed from Progress().
+// offset, or neither. A flow is resumed from Progress(). A call whose batch
+// id is at or below the flow's last committed one was applied already (a
+// retry whose first answer was lost): it changes nothing and succeeds.
 //
 // The semantics are Databricks' AUTO CDC, the same for every destination:
 //

@@ -123,6 +123,12 @@ Result<std::optional<FlowProgress>> SqliteDestination::Progress(const std::strin
   return std::optional<FlowProgress>(std::move(p));
 }
 
+Result<bool> SqliteDestination::AlreadyCommitted(const std::string& table, const std::string& flow,
+                                                 const FlowProgress& progress) {
+  LF_ASSIGN_OR_RETURN(auto last, Progress(table, flow));
+  return last && progress.batch_id <= last->batch_id;
+}
+
 // Adds the columns `table` lacks; refuses a column whose type changed in a way
 // SQLite's storage cannot widen to.
 Status SqliteDestination::EnsureColumns(const std::string& table,
@@ -264,6 +270,8 @@ Status SqliteDestination::CommitMicroBatch(const TableWrite& write, ChangeKind k
                                            const FlowProgress& progress) {
   bool staging = kind == ChangeKind::kStage || kind == ChangeKind::kRestage;
   return InTransaction([&]() -> Status {
+    LF_ASSIGN_OR_RETURN(bool done, AlreadyCommitted(write.table, flow, progress));
+    if (done) return Status::OK();  // a retry of a batch that committed
     LF_RETURN_IF_ERROR(EnsureTables(write, staging));
     if (kind == ChangeKind::kRestage && !write.primary_keys.empty())
       LF_RETURN_IF_ERROR(Exec(db_, "DELETE FROM " + QuoteIdentifier(StageTable(write.table))));
@@ -279,6 +287,8 @@ Status SqliteDestination::ApplySnapshot(const TableWrite& w, int64_t version,
     return Status::Invalid("table '{}': a snapshot is applied by primary keys and it has none",
                            w.table);
   return InTransaction([&]() -> Status {
+    LF_ASSIGN_OR_RETURN(bool done, AlreadyCommitted(w.table, flow, progress));
+    if (done) return Status::OK();  // a retry of an apply that committed
     LF_RETURN_IF_ERROR(EnsureTables(w, /*snapshot=*/true));
     std::string t = QuoteIdentifier(w.table), stage = QuoteIdentifier(StageTable(w.table));
     std::string seq = QuoteIdentifier(kSequenceColumn);

@@ -52,6 +52,9 @@ class SqliteDestination : public Destination {
                      const std::vector<std::string>& columns);
   Status CreateUniqueIndex(const std::string& table, const std::vector<std::string>& columns);
   Status EnsureColumns(const std::string& table, const std::vector<std::string>& definitions);
+  // Whether `flow` has committed `progress`'s batch already.
+  Result<bool> AlreadyCommitted(const std::string& table, const std::string& flow,
+                                const FlowProgress& progress);
   Status WriteRows(const TableWrite& write, ChangeKind kind, BatchIterator* rows, int64_t* count);
   Status RecordProgress(const std::string& table, const std::string& flow,
                         const FlowProgress& progress, int64_t rows);

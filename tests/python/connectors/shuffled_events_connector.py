@@ -4,7 +4,8 @@ come before or after the upserts they race.
 
 Table `accounts` (cdc_with_deletes, key `id`, sequence `seq`). Each read returns one
 micro-batch of random events; option `seed` fixes them and `batches` (default 3) says
-how many reads there are (`null_sequences=false` leaves out null sequences), so every engine that reads it sees the same events.
+how many reads there are (`null_sequences=false` leaves out null sequences, `deletes` keeps
+them only in deletes), so every engine that reads it sees the same events.
 """
 import random
 
@@ -17,7 +18,8 @@ class LakeflowConnect:
     def __init__(self, options: dict) -> None:
         self.seed = int(options.get("seed", "1"))
         self.batches = int(options.get("batches", "3"))
-        self.null_sequences = options.get("null_sequences", "true") == "true"
+        # true: some upserts and deletes have no sequence; deletes: only deletes.
+        self.null_sequences = options.get("null_sequences", "true")
 
     def list_tables(self):
         return ["accounts"]
@@ -36,7 +38,9 @@ class LakeflowConnect:
         events = []
         for i in range(count):
             seq = rng.randint(0, 30)
-            if rng.random() < 0.1 and self.null_sequences:
+            nulls = self.null_sequences == "true" or (
+                self.null_sequences == "deletes" and flow == "deletes")
+            if rng.random() < (0.1 if flow == "upserts" else 0.3) and nulls:
                 seq = None
             events.append({"id": rng.randrange(KEYS), "seq": seq, "v": f"{flow}{batch}.{i}"})
         return events

@@ -20,8 +20,10 @@ with Trigger.AvailableNow streams of the `lakeflow_connect` data source:
 These are the semantics of the native pipeline (docs/pipelines.md): a late upsert never
 replaces a newer row, at an equal sequence the later arrival wins, a null sequence sorts
 below every other, a delete removes rows at or below its sequence and keeps the key as a
-tombstone so that a late upsert cannot bring it back. Every MERGE is idempotent, so a
-micro-batch replayed after a crash leaves the table as it was.
+tombstone so that a late upsert cannot bring it back. A delete without a sequence applies
+at the read's position: it takes its key's current sequence, so it removes the current row
+(of SCD_TYPE_2: the current version), and changes nothing for a key without one. Every MERGE
+is idempotent, so a micro-batch replayed after a crash leaves the table as it was.
 
 The Spark session must have Delta Lake: on Databricks it has; elsewhere add delta-spark
 (docs/spark.md). Tables land where the native Delta destination puts them: ROOT/name, or
@@ -45,6 +47,8 @@ SEQUENCE = "__lakeflow_sequence"  # a tombstone's sequence
 ARRIVAL = "__lakeflow_arrival"  # order of arrival inside a micro-batch
 START, END = "__START_AT", "__END_AT"  # an SCD_TYPE_2 version's span
 IS_DELETE = "__lakeflow_is_delete"  # SCD_TYPE_2: an event that ends a version
+CURRENT = "__lakeflow_current"  # a key's current sequence, for deletes without one
+HAS_ROW = "__lakeflow_has_row"
 
 
 def ingest(spark, spec, path=None):
@@ -236,8 +240,28 @@ class _TableFlow:
                f"WHEN MATCHED AND {_at_most(self._seq('t'), self._seq('s'))} THEN UPDATE SET * "
                "WHEN NOT MATCHED THEN INSERT *", evolve=True)
 
+    def _placed(self, deletes, current, sequence):
+        """`deletes` (keys and `sequence`) with a null sequence replaced by the key's in
+        `current` (keys and its sequence as CURRENT); those of keys not in `current` go.
+        Computed now: `current` reads the table the merges that follow change."""
+        current = current.withColumn(HAS_ROW, F.lit(True))
+        return (deletes.join(current, self.keys, "left")
+                .withColumn(sequence, F.coalesce(F.expr(_quote(sequence)), F.col(CURRENT)))
+                .where(F.col(HAS_ROW).isNotNull())
+                .drop(CURRENT, HAS_ROW)).localCheckpoint(eager=True)
+
     def _delete(self, batch, batch_id):
         keys = [F.col(_quote(k)).alias(k) for k in self.keys]
+        if self.sequence:
+            # Without a sequence, at the read's position: the current row's.
+            seq = _quote(self.sequence)
+            if self._exists(self.target):
+                current = self.spark.read.format("delta").load(self.target).select(
+                    *keys, F.expr(seq).alias(CURRENT))
+            else:
+                current = batch.select(*keys, F.expr(seq).alias(CURRENT)).limit(0)
+            placed = self._placed(batch.where(F.expr(seq).isNull()), current, self.sequence)
+            batch = batch.where(F.expr(seq).isNotNull()).unionByName(placed)
         sequence = F.expr(_quote(self.sequence)) if self.sequence else F.lit(None)
         deletes = self._latest(batch).select(*keys, sequence.alias(SEQUENCE))
         if self._exists(self.target):
@@ -258,11 +282,19 @@ class _TableFlow:
         kept beside the table, and the micro-batch), and one MERGE writes the
         difference. A key's events, one per sequence (a delete wins a tie, else the
         last upsert to arrive), each upsert a version ending at the key's next event."""
-        if batch.where(F.expr(_quote(self.sequence)).isNull()).limit(1).count():
+        table = self._history_table(batch)
+        if deletes:
+            # A delete without a sequence is one at its key's current version's start.
+            seq = _quote(self.sequence)
+            current = table.where(F.col(END).isNull()).select(
+                *[F.col(_quote(k)) for k in self.keys], F.col(START).alias(CURRENT))
+            unplaced = batch.where(F.expr(seq).isNull())
+            placed = self._placed(unplaced, current, self.sequence)
+            batch = batch.where(F.expr(seq).isNotNull()).unionByName(placed)
+        elif batch.where(F.expr(_quote(self.sequence)).isNull()).limit(1).count():
             raise LakeflowError(
                 f"table '{self.name}': SCD_TYPE_2 needs a sequence_by value and a row has "
                 f"none in '{self.sequence}'")
-        table = self._history_table(batch)
         columns = [c for c in table.columns if c not in (START, END)]
         types = {f.name: f.dataType for f in table.schema.fields}
         key_cols = [F.col(_quote(k)) for k in self.keys]
