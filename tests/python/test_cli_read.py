@@ -29,6 +29,23 @@ def test_table_list_call(lakeflow):
     assert all(r["table_schema"] is None for r in rows)
 
 
+def test_table_list_with_an_empty_or_a_given_table_name_list(lakeflow):
+    """The seed's call passes ",".join(table_list): empty means every table."""
+    every = lakeflow.records("read", "--source", "test", "-o", "tableName=_lakeflow_table_list",
+                             "-o", "tableNameList=")
+    assert len(every) == 6
+    assert lakeflow.records("read", "--source", "test", "-o", "tableName=_lakeflow_table_list",
+                            "-o", "tableNameList=[]") == every
+    some = lakeflow.records("read", "--source", "test", "-o", "tableName=_lakeflow_table_list",
+                            "-o", "tableNameList=logs,users")
+    assert [r["table_name"] for r in some] == ["users", "logs"]
+    bad = lakeflow.run("read", "--source", "test", "-o", "tableName=_lakeflow_table_list",
+                       "-o", "tableNameList=users,nope", check=False)
+    assert bad.returncode != 0 and "unknown table 'nope'" in bad.stderr
+    assert len(lakeflow.records("read", "--source", "test", "-o", "tableName=_lakeflow_metadata",
+                                "-o", "tableNameList=")) == 6
+
+
 def test_batch_read_follows_offsets_through_every_page(lakeflow):
     rows = lakeflow.records("read", "--source", "test", "-o", "tableName=users", "-o", "num_rows=35",
                             "-o", "page_size=10")

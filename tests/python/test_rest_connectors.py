@@ -106,6 +106,28 @@ def test_a_spec_written_by_a_user_runs_end_to_end(lakeflow, simulators):
     assert proc.stdout.strip().endswith("0 failed")
 
 
+def test_a_records_pointer_that_matches_nothing_is_an_error(lakeflow, simulators, tmp_path):
+    """/items where the body holds /groups: one line naming the pointer and what the body
+    holds; test-connector fails; never zero rows with exit 0."""
+    sim = simulators("zendesk")
+    spec = tmp_path / "wrong.yaml"
+    spec.write_text("source: wrong\noptions: {base_url: {required: true}}\nbase_url: '{base_url}'\n"
+                    "tables:\n  groups:\n    path: /api/v2/groups.json\n    records: /items\n"
+                    "    paginator: {type: next_url, next_url_path: /next_page}\n"
+                    "    primary_keys: [id]\n    schema: 'id BIGINT, name STRING'\n")
+    lakeflow.run("connection", "create", "wrong", "--source", "rest", "-o", f"spec={spec}",
+                 "-o", f"base_url={sim.url}")
+    proc = lakeflow.run("read", "--connection", "wrong", "-o", "tableName=groups", check=False)
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'/items' matches nothing" in lines[0] and "groups" in lines[0], \
+        proc.stderr
+    assert proc.stdout == ""
+    conformance = lakeflow.run("test-connector", "--connection", "wrong", check=False)
+    assert conformance.returncode == 1
+    assert "FAIL read_table.batch.succeeds [groups]" in conformance.stdout
+
+
 @pytest.mark.parametrize("bad, expected", [
     ("    pth: /x\n", "bad.yaml:4: tables.things.pth: unknown field"),
     ("    path: /x\n    ingestion_type: cdc\n",
