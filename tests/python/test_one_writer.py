@@ -95,3 +95,29 @@ def test_two_streams_on_one_checkpoint(lakeflow, simulators, tmp_path):
     if codes[1] != 0:
         err = next(e for p, (_, e) in zip(procs, results) if p.returncode != 0)
         assert codes[1] == 4 and "checkpoint" in err and "another run (pid" in err, err
+
+
+def test_the_holder_line_names_no_secret(lakeflow, tmp_path):
+    """A refused stream names the holder by its command without options: a token given
+    with -o appears neither in the line nor in the lock file."""
+    import time
+    ck = tmp_path / "ck"
+    secret = "s3cr3t-t0ken-value"
+    common = [str(BINARY), "stream", "--source", "test", "-o", "tableName=events",
+              "-o", f"token={secret}", "--checkpoint", str(ck)]
+    holder = subprocess.Popen(common + ["--trigger", "interval:1h"], env=lakeflow.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (ck / "commits" / "0").exists():  # it holds the checkpoint
+            assert holder.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        refused = subprocess.run(common, env=lakeflow.env, capture_output=True, text=True,
+                                 timeout=60)
+    finally:
+        holder.send_signal(signal.SIGTERM)
+        holder.wait(timeout=60)
+    assert refused.returncode == 4, refused.stderr
+    assert f"pid {holder.pid}" in refused.stderr and "lakeflow stream" in refused.stderr
+    assert secret not in refused.stderr
+    assert secret not in (ck / ".lock").read_text()

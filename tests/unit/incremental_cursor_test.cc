@@ -62,6 +62,11 @@ TEST(IncrementalCursor, WindowsWalkEmptyHistory) {
   EXPECT_EQ(c.End(), Cursor("2024-01-02T00:00:00Z"));  // nothing in the window: move past it
   auto last = Make(Cursor("2024-05-31T12:00:00Z"), s);
   EXPECT_EQ(last.Until(), "2024-06-01T00:00:00Z");  // capped at the read start
+  // A window past the read's start does not move the cursor to it: nothing
+  // seen, nothing new, so a stream that has caught up stops.
+  EXPECT_EQ(last.End(), Cursor("2024-05-31T12:00:00Z"));
+  last.Observe("2024-05-31T18:00:00Z");
+  EXPECT_EQ(last.End(), Cursor("2024-05-31T18:00:00Z"));
 }
 
 TEST(IncrementalCursor, KeepsOtherOffsetKeysAndRejectsBadInput) {

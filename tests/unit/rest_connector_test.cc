@@ -164,6 +164,44 @@ TEST(RestConnectorTest, BatchReadIsOneCallOverEveryPage) {
   }
 }
 
+// With a lookback, records at or before the settled cursor are read again;
+// they do not count toward the cap, so a capped read still moves on and a
+// caught-up stream stops.
+TEST(RestConnectorTest, ALookbackWithACapStillCatchesUp) {
+  Simulator sim("github");
+  Options o = GithubOptions(sim);
+  o.Set("per_page", "7");
+  o.Set("max_records_per_batch", "5");
+  o.Set("lookback_seconds", "315360000");  // ten years: every record is in the lookback
+  auto c = Connect("github", o);
+  FullRead first = ReadToEnd(c.get(), "issues", Offset(Json::object()));
+  ASSERT_FALSE(first.keys.empty());
+  FullRead again = ReadToEnd(c.get(), "issues", first.end);
+  EXPECT_LE(again.offsets.size(), 2u) << "the second read did not catch up";
+  EXPECT_EQ(again.end, first.end);
+}
+
+// Windows slice streams; a batch read is one pass up to now, and a windowed
+// stream stops once its windows reach now.
+TEST(RestConnectorTest, WindowsSliceStreamsNotBatchReads) {
+  Simulator sim("github");
+  Options o = GithubOptions(sim);
+  o.Set("start_date", "2024-01-01T00:00:00Z");
+  auto plain = Connect("github", o);
+  FullRead all = ReadToEnd(plain.get(), "issues", Offset());
+  ASSERT_GT(all.keys.size(), 100u);
+  o.Set("window_seconds", "2592000");  // 30 days
+  auto windowed = Connect("github", o);
+  FullRead batch = ReadToEnd(windowed.get(), "issues", Offset());
+  EXPECT_EQ(Sorted(batch.keys), Sorted(all.keys));
+  FullRead stream = ReadToEnd(windowed.get(), "issues", Offset(Json::object()));
+  EXPECT_EQ(Sorted(stream.keys), Sorted(all.keys));
+  EXPECT_LT(stream.offsets.size(), 200u) << "the windows did not stop at now";
+  FullRead caught_up = ReadToEnd(windowed.get(), "issues", stream.end);
+  EXPECT_TRUE(caught_up.keys.empty());
+  EXPECT_LE(caught_up.offsets.size(), 1u);
+}
+
 TEST(RestConnectorTest, ParallelPagesReadTheSameRecordsInOrder) {
   Simulator sim("github", 500);
   Options o = GithubOptions(sim);

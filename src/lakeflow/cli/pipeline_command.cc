@@ -78,13 +78,16 @@ void SleepUntil(std::chrono::steady_clock::time_point deadline) {
 }
 
 // One run: the summary on stdout, failures on stderr; an error if any failed.
+// `started` says whether the run got as far as the tables (the destination
+// opened and locked, full refreshes done).
 Status RunOnce(const pipeline::PipelineSpec& spec, const std::vector<pipeline::TablePlan>& plans,
-               pipeline::RunOptions options) {
+               pipeline::RunOptions options, bool* started = nullptr) {
   std::vector<std::string> names;
   for (const auto& p : plans) names.push_back(p.object.DestinationName());
   ProgressDisplay display(names, stderr, isatty(STDERR_FILENO) == 1);
   options.observer = &display;
   LF_ASSIGN_OR_RETURN(auto runs, pipeline::RunPipeline(spec, plans, options));
+  if (started) *started = true;
   int failed = 0;
   for (const auto& r : runs) {
     if (!r.status.ok()) {
@@ -160,11 +163,14 @@ Status RunPipelineRun(const PipelineRunArgs& args) {
   if (interval.count() == 0) return RunOnce(spec, plans, options);
   while (!g_stop) {
     auto next = std::chrono::steady_clock::now() + interval;
-    Status st = RunOnce(spec, plans, options);
+    bool started = false;
+    Status st = RunOnce(spec, plans, options, &started);
     // A failed table is retried at the next trigger, as a scheduled pipeline would be.
     if (!st.ok()) std::cerr << "lakeflow: " << st.ToString() << "\n";
-    options.full_refresh.clear();
-    options.full_refresh_all = false;
+    if (started) {  // refreshed once; a run that could not start (another writer) refreshes later
+      options.full_refresh.clear();
+      options.full_refresh_all = false;
+    }
     SleepUntil(next);
   }
   return Status::OK();

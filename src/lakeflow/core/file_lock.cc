@@ -11,25 +11,32 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace lakeflow {
 namespace {
 
-// This process's command line, its arguments joined by spaces.
-std::string CommandLine() {
+// What this process is, for the holder line: the program's name and the
+// words that follow it up to the first option ("lakeflow pipeline run
+// p.yaml"). Options are left out: they may carry secrets (-o token=...).
+std::string Command() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  for (char& c : text) {
-    if (c == '\0' || c == '\n' || c == '\r') c = ' ';
+  std::string out;
+  bool first = true;
+  for (std::string word; std::getline(in, word, '\0');) {
+    if (first) {
+      word = word.substr(word.rfind('/') + 1);
+      first = false;
+    } else if (word.empty() || word[0] == '-' || word.find('=') != std::string::npos) {
+      break;
+    }
+    for (char& c : word) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    out += (out.empty() ? "" : " ") + word;
+    if (out.size() > 200) break;
   }
-  constexpr size_t kMax = 200;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
-  return text;
+  return out;
 }
 
 std::string NowUtc() {
@@ -73,7 +80,7 @@ std::string Holder(int fd) {
 }  // namespace
 
 Result<FileLock> FileLock::Acquire(const std::string& path, const std::string& what) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return Status::IOError("cannot open lock file {}: {}", path, std::strerror(errno));
   FileLock lock(fd);
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -85,7 +92,7 @@ Result<FileLock> FileLock::Acquire(const std::string& path, const std::string& w
         "{} goes with its process)",
         what, Holder(fd), path);
   }
-  std::string holder = fmt::format("pid {}, since {}: {}\n", ::getpid(), NowUtc(), CommandLine());
+  std::string holder = fmt::format("pid {}, since {}: {}\n", ::getpid(), NowUtc(), Command());
   if (::ftruncate(fd, 0) == 0) {
     [[maybe_unused]] ssize_t written = ::pwrite(fd, holder.data(), holder.size(), 0);
   }

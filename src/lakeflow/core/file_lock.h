@@ -4,8 +4,9 @@
 // It is flock(2) on `path`, which the kernel releases when the holding
 // process ends, however it ends: a run killed with SIGKILL never leaves a
 // lock behind. The file's contents name the holder (process id, start time,
-// command line), so a refused writer can say who holds it; stale contents
-// from a dead holder are overwritten by the next one.
+// the command without its options, which may hold secrets), so a refused
+// writer can say who holds it; stale contents from a dead holder are
+// overwritten by the next one.
 #pragma once
 
 #include <string>

@@ -446,17 +446,22 @@ Result<MicroBatchRead> DataSource::ReadMicroBatch(const Offset& start, StreamPos
 
 void DataSource::WarnUndelivered(std::unique_ptr<BatchIterator> batches, const Offset& end,
                                  const char* call) {
+  // Counted up to a bound: an endless iterator must not hang the stream.
+  constexpr int64_t kCountAtMost = 100000;
   int64_t rows = 0;
-  while (true) {
+  while (rows < kCountAtMost) {
     auto batch = batches->Next();
     if (!batch.ok() || !*batch) break;
     rows += (*batch)->num_rows();
   }
   if (rows == 0) return;
+  std::string count = rows >= kCountAtMost ? fmt::format("{} or more records", rows)
+                      : rows == 1          ? "1 record"
+                                           : fmt::format("{} records", rows);
   Status line = Decorate(Status::Invalid(
-      "{} returned {} record{} with an offset that did not move ({}): the stream has caught up, "
-      "so they are not delivered; a connector moves its offset past the records it returns",
-      call, rows, rows == 1 ? "" : "s", OffsetToString(end)));
+      "{} returned {} with an offset that did not move ({}): the stream has caught up, so they "
+      "are not delivered; a connector moves its offset past the records it returns",
+      call, count, OffsetToString(end)));
   Warn("{}", line.message());
 }
 

@@ -53,9 +53,11 @@ Result<IncrementalCursor> IncrementalCursor::Make(const Offset& start,
   c.lookback_micros_ = settings.lookback_seconds * kMicrosPerSecond;
   c.until_micros_ = ToMicros(now);
   if (settings.window_seconds > 0 && c.cursor_) {
-    c.windowed_ = true;
-    c.until_micros_ =
-        std::min(c.until_micros_, *c.cursor_ + settings.window_seconds * kMicrosPerSecond);
+    // Only a window that ends before now bounds the read; one that reaches
+    // past now leaves the read's start as the bound, as without a window.
+    int64_t window_end = *c.cursor_ + settings.window_seconds * kMicrosPerSecond;
+    c.windowed_ = window_end < c.until_micros_;
+    c.until_micros_ = std::min(c.until_micros_, window_end);
   }
   return c;
 }

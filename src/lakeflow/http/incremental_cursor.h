@@ -13,7 +13,9 @@
 // With a window, each read covers at most [since, since + window): sources
 // that need an explicit `until`, or whose deep pages are slow, are walked in
 // slices. The end offset then moves to the window's end even when it held
-// nothing, so empty stretches of history are crossed.
+// nothing, so empty stretches of history are crossed; a window that reaches
+// past the read's start is bounded by it and moves only to what was seen, so
+// a caught-up stream stops.
 //
 // Offsets: {"cursor": "2024-01-02T03:04:05Z"} (ISO 8601, UTC).
 #pragma once
@@ -72,7 +74,7 @@ class IncrementalCursor {
   std::optional<int64_t> cursor_;  // from the start offset or start_date
   int64_t lookback_micros_ = 0;
   int64_t until_micros_ = 0;
-  bool windowed_ = false;
+  bool windowed_ = false;  // the window, not the read's start, is the upper bound
   std::optional<int64_t> max_seen_;
 };
 

@@ -264,15 +264,18 @@ class _TableFlow:
             batch = batch.where(F.expr(seq).isNotNull()).unionByName(placed)
         sequence = F.expr(_quote(self.sequence)) if self.sequence else F.lit(None)
         deletes = self._latest(batch).select(*keys, sequence.alias(SEQUENCE))
-        if self._exists(self.target):
-            _merge(deletes, self.target, self._on(),
-                   f"WHEN MATCHED AND {_at_most(self._seq('t'), f's.{SEQUENCE}')} THEN DELETE")
+        # Tombstones first: a replay after a crash between the two merges finds the
+        # rows gone (a delete without a sequence then has nothing to place) but its
+        # tombstones kept.
         tombstones = os.path.join(self.state, "tombstones")
         if not self._exists(tombstones):
             deletes.limit(0).write.format("delta").save(tombstones)
         _merge(deletes, tombstones, self._on(),
                f"WHEN MATCHED AND {_at_most(f't.{SEQUENCE}', f's.{SEQUENCE}')} "
                f"THEN UPDATE SET t.{SEQUENCE} = s.{SEQUENCE} WHEN NOT MATCHED THEN INSERT *")
+        if self._exists(self.target):
+            _merge(deletes, self.target, self._on(),
+                   f"WHEN MATCHED AND {_at_most(self._seq('t'), f's.{SEQUENCE}')} THEN DELETE")
 
     # -- SCD_TYPE_2
 
@@ -314,12 +317,14 @@ class _TableFlow:
         gone = history.join(versions.select(*self.keys, START), [*self.keys, START], "left_anti") \
             .withColumn("__lakeflow_op", F.lit("delete"))
         names = [*columns, START, END]
+        if deletes:
+            # Kept before the merge: a replay after a crash finds the versions they
+            # end gone, but the deletes themselves recorded.
+            self._keep_deletes(events)
         _merge(versions.unionByName(gone), self.target, self._on(START),
                "WHEN MATCHED AND s.__lakeflow_op = 'delete' THEN DELETE "
                f"WHEN MATCHED THEN UPDATE SET {_assign(names)} "
                f"WHEN NOT MATCHED AND s.__lakeflow_op = 'upsert' THEN INSERT {_insert(names)}")
-        if deletes:
-            self._keep_deletes(events)
 
     def _history_table(self, batch):
         """The history table, created empty from the micro-batch's columns the first time."""

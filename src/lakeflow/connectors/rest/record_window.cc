@@ -5,11 +5,12 @@
 
 namespace lakeflow::rest {
 
-RecordWindow::RecordWindow(CursorOrder order, std::optional<int64_t> after,
-                           std::optional<int64_t> since, int64_t until,
-                           std::optional<ResumePoint> resume)
+RecordWindow::RecordWindow(CursorOrder order, std::optional<int64_t> settled,
+                           std::optional<int64_t> after, std::optional<int64_t> since,
+                           int64_t until, std::optional<ResumePoint> resume)
     : incremental_(true),
       order_(order),
+      settled_(settled),
       after_(after),
       since_(since),
       until_(until),

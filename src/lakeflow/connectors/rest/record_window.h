@@ -36,8 +36,10 @@ class RecordWindow {
   RecordWindow() = default;
   // An incremental window: records after `after` (strictly) or from `since`,
   // up to `until`, beyond `resume` when the read continues a sequence.
-  RecordWindow(CursorOrder order, std::optional<int64_t> after, std::optional<int64_t> since,
-               int64_t until, std::optional<ResumePoint> resume);
+  // `settled` is the offset's cursor: with a lookback, records at or before
+  // it are read again.
+  RecordWindow(CursorOrder order, std::optional<int64_t> settled, std::optional<int64_t> after,
+               std::optional<int64_t> since, int64_t until, std::optional<ResumePoint> resume);
 
   bool incremental() const { return incremental_; }
   CursorOrder order() const { return order_; }
@@ -47,11 +49,25 @@ class RecordWindow {
   // moves the edge and the order.
   bool Keep(std::optional<int64_t> micros, const std::string& identity);
 
+  // Whether a kept record counts toward a read's cap: records read again
+  // through the lookback and records without a cursor do not (they cannot
+  // move the resume point, so a read stopped among them would not move).
+  bool Counts(std::optional<int64_t> micros) const {
+    return !incremental_ || (micros && !(settled_ && *micros <= *settled_));
+  }
+
   // A sequence of pages begins (a table's pages, or one parent's children).
   // The first continues from the resume point; for later ones (the next
   // parents' children) order and edge start afresh and the resume point no
   // longer applies.
   void BeginSequence();
+
+  // The read no longer continues the sequence its resume point was in (a
+  // fan-out walk started its parents again).
+  void DropResume() {
+    resume_.reset();
+    resume_at_.reset();
+  }
 
   // Whether the sequence is ordered and its records kept so far follow the
   // order, so that a read may stop among them.
@@ -71,7 +87,7 @@ class RecordWindow {
  private:
   bool incremental_ = false;
   CursorOrder order_ = CursorOrder::kAscending;
-  std::optional<int64_t> after_, since_;
+  std::optional<int64_t> settled_, after_, since_;
   int64_t until_ = 0;
   std::optional<ResumePoint> resume_;
   std::optional<int64_t> resume_at_;

@@ -360,7 +360,8 @@ class RestConnector : public LakeflowConnect {
 
   // Keeps the records of a scanned page from `from` on that the window
   // keeps, until the walk holds its limit; returns how many records it
-  // looked at. Only kept records count toward the limit, so a walk over
+  // looked at. Only kept records count toward the limit, and of those only
+  // the ones that move the cursor (RecordWindow::Counts), so a walk over
   // records read before runs to its end and is seen to have caught up. The
   // page goes on whole when all of it is kept (the common case); otherwise
   // the kept records are joined into a new array. Either way it is converted
@@ -379,7 +380,7 @@ class RestConnector : public LakeflowConnect {
         continue;
       if (walk->cursor && micros) walk->cursor->ObserveMicros(*micros);
       kept.push_back(i);
-      ++walk->held;
+      if (walk->whole_pages || walk->window.Counts(micros)) ++walk->held;
     }
     int64_t consumed = static_cast<int64_t>(i) - from;
     if (kept.empty()) return consumed;
@@ -468,6 +469,46 @@ class RestConnector : public LakeflowConnect {
     return walk->parent_response;
   }
 
+  // Finds the pending parent again: at or before its place on its page (the
+  // parents before it moved away, to the listing's end, or were deleted), or
+  // on the page before (the shift crossed a page). Sets `at`, `response` and
+  // `parents` to where it is; false when it is not there.
+  Result<bool> PlacePending(Walk* walk, const TableSpec& parent, PageScanner& scanner,
+                            const Options& values, FanOutPosition* at, http::HttpResponse* response,
+                            std::vector<ScannedRecord>* parents) {
+    auto find = [&](const std::vector<ScannedRecord>& list) -> int64_t {
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (BoundOf(*walk->table, list[i]) == *at->pending) return static_cast<int64_t>(i);
+      }
+      return -1;
+    };
+    int64_t found = find(*parents);
+    if (found >= 0 && found <= at->index) {
+      at->index = found;
+      at->pending.reset();
+      return true;
+    }
+    if (found >= 0) return false;  // parents were added before it
+    using Kind = http::PaginatorSpec::Kind;
+    const http::PaginatorSpec& paging = parent.endpoint.paginator;
+    if (paging.kind != Kind::kLinkHeader && paging.kind != Kind::kPageNumber) return false;
+    const std::string page_param = paging.kind == Kind::kLinkHeader ? "page" : paging.page_param;
+    int64_t first_page = paging.kind == Kind::kLinkHeader ? 1 : paging.start_page;
+    int64_t page = http::QueryInt(at->page, page_param, -1);
+    if (page - 1 < first_page) return false;  // the first page (or not numbered)
+    std::string before = http::SetQueryParam(at->page, page_param, std::to_string(page - 1));
+    LF_ASSIGN_OR_RETURN(http::HttpResponse earlier, FetchParentPage(walk, before, values));
+    LF_ASSIGN_OR_RETURN(auto earlier_parents, scanner.Scan(earlier.body, parent.endpoint.records));
+    found = find(earlier_parents);
+    if (found < 0) return false;
+    at->page = before;
+    at->index = found;
+    at->pending.reset();
+    *response = std::move(earlier);
+    *parents = std::move(earlier_parents);
+    return true;
+  }
+
   // Walks the parent's pages and, for each parent record, its children: from
   // the pending parent, if any, then on from `at->index`.
   Result<bool> WalkFanOut(Walk* walk, FanOutPosition* at, const Options& values) {
@@ -487,23 +528,20 @@ class RestConnector : public LakeflowConnect {
                           parent_scanner.Scan(response.body, parent->endpoint.records));
       int64_t count = static_cast<int64_t>(parents.size());
       if (at->pending) {
-        int64_t found = -1;
-        for (int64_t i = 0; i < count && found < 0; ++i) {
-          if (BoundOf(table, parents[i]) == *at->pending) found = i;
+        LF_ASSIGN_OR_RETURN(bool placed, PlacePending(walk, *parent, parent_scanner, values, at,
+                                                      &response, &parents));
+        if (!placed) {
+          // The listing changed around the parent so that what was walked
+          // cannot be told: every parent again, from the first page. At least
+          // once, never a skip (children merge by key; append tables may see
+          // some twice).
+          walk->window.DropResume();
+          *at = FanOutPosition{};
+          LF_ASSIGN_OR_RETURN(at->page, FirstUrl(parent->endpoint, values, nullptr, std::nullopt,
+                                                 "table '" + parent->name + "'"));
+          continue;
         }
-        if (found >= 0) {
-          at->index = found;  // walked first by the loop below
-        } else {
-          // It moved off this page (or away): its children are read now, and
-          // the parent that took its place is next.
-          LF_ASSIGN_OR_RETURN(bool done, WalkChildren(walk, *at->pending, &at->child, values));
-          if (!done) {
-            at->pending_started = true;
-            return false;
-          }
-          at->child = Position{};
-        }
-        at->pending.reset();
+        count = static_cast<int64_t>(parents.size());
       }
       for (; at->index < count; ++at->index) {
         Bound bound = BoundOf(table, parents[at->index]);
@@ -604,7 +642,8 @@ class RestConnector : public LakeflowConnect {
     } else if (auto from = cursor.Since()) {
       since = ParseTimestampMicros(*from);
     }
-    return RecordWindow(ep.cursor_order, after, since, cursor.until_micros(), offset.resume);
+    return RecordWindow(ep.cursor_order, settled, after, since, cursor.until_micros(),
+                        offset.resume);
   }
 
   // A batch read (no offset): every page, fetched as the records are
@@ -627,6 +666,7 @@ class RestConnector : public LakeflowConnect {
     walk.whole_pages = true;
     if (Incremental(table, deletes)) {
       LF_ASSIGN_OR_RETURN(auto settings, http::CursorSettingsFromOptions(values));
+      settings.window_seconds = 0;  // one pass up to now: windows slice streams, not this
       LF_ASSIGN_OR_RETURN(state->cursor, MakeCursor(RestOffset{}, settings));
       walk.cursor = &*state->cursor;
       walk.window = MakeWindow(table, *walk.ep, settings, RestOffset{}, *state->cursor);
