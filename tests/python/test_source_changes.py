@@ -96,8 +96,9 @@ class Mutator:
                     {"id": target, "title": f"edit {self.changes}"}))
 
 
-@pytest.mark.parametrize("destination,clock", [("sqlite", "now"), ("sqlite", "window"),
-                                               ("delta", "window"), ("delta", "now")])
+# Each destination with one clock: both clocks and both destinations are covered in the
+# suite's time; LAKEFLOW_PROPERTY_ROUNDS and the seed widen a run by hand.
+@pytest.mark.parametrize("destination,clock", [("sqlite", "window"), ("delta", "now")])
 def test_destination_equals_a_source_that_changes_between_microbatches(
         lakeflow, simulators, tmp_path, destination, clock):
     seed = int(os.environ.get("LAKEFLOW_PROPERTY_SEED", random.randrange(1 << 30)))
