@@ -13,9 +13,9 @@
 //             On-Demand reading updated_at and every record's extent), as the
 //             connector does before it hands a page on.
 //   e2e       the engine's batch read: DataSource over the `github` source,
-//             read_table followed offset to offset, each read's records
-//             converted by MakeBatchIterator into Arrow batches of 8192 rows
-//             (batches counted and dropped). One client thread.
+//             one read_table call whose pages are fetched as its records are
+//             pulled, converted into Arrow batches of 8192 rows (batches
+//             counted and dropped). One client thread.
 //   inline    e2e's work on one thread, but each page converted as soon as it
 //             is fetched and scanned (still in cache), instead of after
 //             max_records_per_batch records are held.

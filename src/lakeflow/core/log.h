@@ -4,22 +4,15 @@
 // travel as Status values to whoever can act on them.
 //
 // Lines go to stderr as "lakeflow: warning: ...", so a command's stdout
-// carries only its output. A test, or an embedding process, may take them
-// instead. Callers scrub secrets first (DataSource::Decorate does).
+// carries only its output. Callers scrub secrets first (DataSource::Decorate
+// does).
 #pragma once
 
 #include <fmt/format.h>
 
-#include <functional>
-#include <string>
 #include <string_view>
 
 namespace lakeflow {
-
-using WarningSink = std::function<void(std::string_view line)>;
-
-// Replaces where warnings go; an empty sink restores stderr. Returns the old one.
-WarningSink SetWarningSink(WarningSink sink);
 
 void WarnLine(std::string_view line);
 

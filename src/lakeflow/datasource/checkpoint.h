@@ -15,7 +15,6 @@
 // checkpoint stops with one line naming the first.
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -50,10 +49,9 @@ class Checkpoint {
   const std::string& dir() const { return dir_; }
 
  private:
-  Checkpoint(std::string dir, FileLock lock)
-      : dir_(std::move(dir)), lock_(std::make_shared<FileLock>(std::move(lock))) {}
+  Checkpoint(std::string dir, FileLock lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
   std::string dir_;
-  std::shared_ptr<FileLock> lock_;
+  FileLock lock_;
 };
 
 }  // namespace lakeflow

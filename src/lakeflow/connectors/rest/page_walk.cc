@@ -266,10 +266,12 @@ Result<bool> PageWalk::FanOut(FanOutPosition* at) {
   PageScanner parent_scanner(fields);
   LF_ASSIGN_OR_RETURN(http::Paginator parent_pager,
                       requests_->MakePaginator(parent->endpoint, values_));
+  auto first_page = [&] {
+    return requests_->FirstUrl(parent->endpoint, values_, nullptr, std::nullopt,
+                               "table '" + parent->name + "'");
+  };
   if (at->page.empty()) {
-    LF_ASSIGN_OR_RETURN(at->page,
-                        requests_->FirstUrl(parent->endpoint, values_, nullptr, std::nullopt,
-                                            "table '" + parent->name + "'"));
+    LF_ASSIGN_OR_RETURN(at->page, first_page());
   }
   while (true) {
     LF_ASSIGN_OR_RETURN(http::HttpResponse response, FetchParentPage(at->page));
@@ -285,9 +287,7 @@ Result<bool> PageWalk::FanOut(FanOutPosition* at) {
         // some twice).
         window.DropResume();
         *at = FanOutPosition{};
-        LF_ASSIGN_OR_RETURN(at->page,
-                            requests_->FirstUrl(parent->endpoint, values_, nullptr, std::nullopt,
-                                                "table '" + parent->name + "'"));
+        LF_ASSIGN_OR_RETURN(at->page, first_page());
         continue;
       }
       count = static_cast<int64_t>(parents.size());

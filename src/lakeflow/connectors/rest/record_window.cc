@@ -28,7 +28,7 @@ void RecordWindow::BeginSequence() {
   edge_.reset();
   edge_keys_.clear();
   previous_.reset();
-  ascending_ = descending_ = true;
+  in_order_ = true;
   if (resume_ && resume_at_) {
     // Continuing: the records at the resume point were delivered.
     edge_ = resume_at_;
@@ -49,10 +49,8 @@ bool RecordWindow::Keep(std::optional<int64_t> micros, const std::string& identi
     if (m == *resume_at_ && resume_->keys.count(identity)) return false;
   }
   if (edge_ && m == *edge_ && edge_keys_.count(identity)) return false;  // a repeat
-  if (previous_) {
-    if (m < *previous_) ascending_ = false;
-    if (m > *previous_) descending_ = false;
-  }
+  if (previous_ && (order_ == CursorOrder::kDescending ? m > *previous_ : m < *previous_))
+    in_order_ = false;
   previous_ = m;
   if (edge_ != m) {
     edge_ = m;

@@ -71,11 +71,7 @@ class RecordWindow {
 
   // Whether the sequence is ordered and its records kept so far follow the
   // order, so that a read may stop among them.
-  bool Ordered() const {
-    return order_ == CursorOrder::kAscending    ? ascending_
-           : order_ == CursorOrder::kDescending ? descending_
-                                                : false;
-  }
+  bool Ordered() const { return order_ != CursorOrder::kNone && in_order_; }
 
   // Where a read stopped now resumes: the edge of this sequence, or the
   // resume point it began with when it kept nothing stamped.
@@ -96,7 +92,7 @@ class RecordWindow {
   std::optional<int64_t> edge_;
   std::set<std::string> edge_keys_;
   std::optional<int64_t> previous_;
-  bool ascending_ = true, descending_ = true;
+  bool in_order_ = true;  // the kept records follow the declared order
 };
 
 }  // namespace lakeflow::rest

@@ -55,58 +55,59 @@ class Reader {
   }
   const std::string& problem() const { return problem_; }
 
+  // The object member `name` read by `read` (given a Reader of its own), or
+  // nullopt when it is absent or has a problem (kept here).
+  template <typename T>
+  std::optional<T> Member(const char* name, T (*read)(Reader*)) {
+    const Json* value = Find(name);
+    if (!value) return std::nullopt;
+    if (!value->is_object()) {
+      Fail(fmt::format("'{}' must be an object", name));
+      return std::nullopt;
+    }
+    Reader inner(*value);
+    T out = read(&inner);
+    if (!inner.problem().empty()) {
+      Fail(inner.problem());
+      return std::nullopt;
+    }
+    return out;
+  }
+
  private:
   const Json& object_;
   std::string problem_;
 };
 
-std::optional<ResumePoint> ParseResume(const Json& j, Reader* outer) {
-  if (!j.is_object()) {
-    outer->Fail("'resume' must be an object");
-    return std::nullopt;
-  }
-  Reader r(j);
+ResumePoint ReadResume(Reader* r) {
   ResumePoint p;
-  auto at = r.Timestamp("at");
-  if (!at) r.Fail("'resume.at' must be an ISO 8601 timestamp");
+  auto at = r->Timestamp("at");
+  if (!at) r->Fail("'resume.at' must be an ISO 8601 timestamp");
   p.at = at.value_or("");
-  if (const Json* keys = r.Find("keys")) {
-    if (!keys->is_array()) r.Fail("'resume.keys' must be a list");
+  if (const Json* keys = r->Find("keys")) {
+    if (!keys->is_array()) r->Fail("'resume.keys' must be a list");
     for (auto it = keys->begin(); keys->is_array() && it != keys->end(); ++it) {
-      if (!it->is_string()) r.Fail("'resume.keys' must hold strings");
+      if (!it->is_string()) r->Fail("'resume.keys' must hold strings");
       if (it->is_string()) p.keys.insert(it->get<std::string>());
     }
   }
-  std::string order = r.String("order");
+  std::string order = r->String("order");
   if (order != "" && order != "asc" && order != "desc")
-    r.Fail("'resume.order' must be asc or desc");
+    r->Fail("'resume.order' must be asc or desc");
   p.descending = order == "desc";
-  if (!r.problem().empty()) {
-    outer->Fail(r.problem());
-    return std::nullopt;
-  }
   return p;
 }
 
-std::optional<ParentPoint> ParseParent(const Json& j, Reader* outer) {
-  if (!j.is_object()) {
-    outer->Fail("'parent' must be an object");
-    return std::nullopt;
-  }
-  Reader r(j);
+ParentPoint ReadParent(Reader* r) {
   ParentPoint p;
-  p.page = r.String("page");
-  p.index = r.Count("index");
-  if (const Json* bound = r.Find("bound")) {
-    if (!bound->is_object()) r.Fail("'parent.bound' must be an object");
+  p.page = r->String("page");
+  p.index = r->Count("index");
+  if (const Json* bound = r->Find("bound")) {
+    if (!bound->is_object()) r->Fail("'parent.bound' must be an object");
     for (auto it = bound->begin(); bound->is_object() && it != bound->end(); ++it) {
-      if (!it->is_string()) r.Fail("'parent.bound' must hold strings");
+      if (!it->is_string()) r->Fail("'parent.bound' must hold strings");
       if (it->is_string()) p.bound[it.key()] = it->get<std::string>();
     }
-  }
-  if (!r.problem().empty()) {
-    outer->Fail(r.problem());
-    return std::nullopt;
   }
   return p;
 }
@@ -122,7 +123,7 @@ Result<RestOffset> RestOffset::Parse(const Offset& offset, bool incremental) {
     out.page = r.String("page");
     out.skip = r.Count("skip");
     out.complete = r.Flag("complete");
-    if (const Json* parent = r.Find("parent")) out.parent = ParseParent(*parent, &r);
+    out.parent = r.Member("parent", ReadParent);
     // Earlier versions kept a fan-out's parent position at the top level.
     if (const Json* page = r.Find("parent_page"); page && page->is_string())
       out.parent = ParentPoint{page->get<std::string>(), r.Count("parent_index"), {}};
@@ -131,8 +132,8 @@ Result<RestOffset> RestOffset::Parse(const Offset& offset, bool incremental) {
     bool legacy_position = r.Find("page") != nullptr;
     out.until = r.Timestamp("until");
     out.max = r.Timestamp("max");
-    if (const Json* resume = r.Find("resume")) out.resume = ParseResume(*resume, &r);
-    if (const Json* parent = r.Find("parent")) out.parent = ParseParent(*parent, &r);
+    out.resume = r.Member("resume", ReadResume);
+    out.parent = r.Member("parent", ReadParent);
     if ((out.resume || out.parent) && !out.until) r.Fail("a resume point needs 'until'");
     if (legacy_position && !out.resume && !out.parent) {
       // An earlier version's page position: start that sequence again.
