@@ -40,15 +40,20 @@ if [ ! -f "$stamp" ] || ! cmp -s requirements-dev.txt "$stamp"; then
 fi
 
 # Delta Lake for Spark (lakeflow_connect.pipeline and the Delta read-back tests):
-# delta-spark and delta-storage from Maven Central, checked against their SHA-1.
+# delta-spark and delta-storage from Maven Central, checked against SHA-256s
+# pinned here (a checksum fetched from the same host as the jar proves nothing).
 DELTA_VERSION=4.4.0
+declare -A DELTA_SHA256=(
+  [delta-spark_4.2_2.13]=27d4fd8b1f879535c573ed1c718177d6a27f24d3e626ba02e216369725721ead
+  [delta-storage]=c46735481fa8e326b0957be02b4420cbcab4b325bb08009b7f2045a95133f1cc
+)
 for jar in delta-spark_4.2_2.13 delta-storage; do
   file=".venv/jars/$jar-$DELTA_VERSION.jar"
   [ -f "$file" ] && continue
   url="https://repo1.maven.org/maven2/io/delta/$jar/$DELTA_VERSION/$jar-$DELTA_VERSION.jar"
   mkdir -p .venv/jars
-  curl -fsSL --retry 3 -o "$file.part" "$url"
-  echo "$(curl -fsSL --retry 3 "$url.sha1" | cut -c1-40)  $file.part" | sha1sum -c --quiet
+  curl -fsSL --proto '=https' --retry 3 -o "$file.part" "$url"
+  echo "${DELTA_SHA256[$jar]}  $file.part" | sha256sum -c --quiet
   mv "$file.part" "$file"
 done
 

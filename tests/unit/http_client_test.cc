@@ -16,6 +16,7 @@
 
 #include "lakeflow/http/auth.h"
 #include "lakeflow/http/multi_fetcher.h"
+#include "lakeflow/http/request_guard.h"
 #include "lakeflow/http/url.h"
 
 namespace lakeflow::http {
@@ -418,6 +419,168 @@ TEST(MultiFetcher, RetriesAndFailuresStayPerRequest) {
   ASSERT_FALSE(results[2].ok());
   EXPECT_EQ(results[2].status().message(), "HTTP 404 from GET " + s.Url("/gone?token=****") + ": ");
   EXPECT_EQ((*fetcher)->attempts(), 4);
+}
+
+}  // namespace
+}  // namespace lakeflow::http
+
+namespace lakeflow::http {
+namespace {
+
+// ---- The credential boundary (docs/security.md) ----
+
+TEST(RequestGuard, OriginsAreSchemeHostAndPort) {
+  EXPECT_EQ(*OriginOf("https://API.GitHub.com/repos?x=1"), "https://api.github.com:443");
+  EXPECT_EQ(*OriginOf("http://127.0.0.1:8080/a"), "http://127.0.0.1:8080");
+  EXPECT_FALSE(OriginOf("file:///etc/passwd").ok());
+  EXPECT_FALSE(OriginOf("dict://127.0.0.1:1/x").ok());
+  EXPECT_FALSE(OriginOf("/relative").ok());
+  EXPECT_FALSE(OriginOf("http://a.com/\r\nX: y").ok());
+}
+
+TEST(RequestGuard, RelativeLinksResolveAgainstTheirPage) {
+  EXPECT_EQ(*ResolveUrl("http://h:1/a/b?x=1", "/c?page=2"), "http://h:1/c?page=2");
+  EXPECT_EQ(*ResolveUrl("http://h:1/a/b", "c"), "http://h:1/a/c");
+  EXPECT_EQ(*ResolveUrl("http://h:1/a", "https://other/x"), "https://other/x");
+}
+
+TEST(RequestGuard, RefusesOffOriginUrlsAndLineBreaksInHeaders) {
+  HttpRequest r{"GET", "http://127.0.0.1:9/x", {{"X-A", "1"}}, ""};
+  EXPECT_TRUE(CheckRequest(r, "http://127.0.0.1:9").ok());
+  EXPECT_TRUE(CheckRequest(r, "").ok());
+  auto off = CheckRequest(r, "http://127.0.0.1:10");
+  EXPECT_EQ(off.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(off.message().find("not on the connection's origin"), std::string::npos);
+  EXPECT_FALSE(CheckRequest(HttpRequest{"GET", "https://127.0.0.1:9/x", {}, ""},
+                            "http://127.0.0.1:9")
+                   .ok());  // another scheme
+  r.headers = {{"X-A", "1\r\nX-Injected: 2"}};
+  EXPECT_FALSE(CheckRequest(r, "").ok());
+}
+
+TEST(RequestGuard, RedirectsStayOnTheirOrigin) {
+  HttpRequest post{"POST", "https://h/a", {{"Authorization", "Bearer t"}}, "body"};
+  HttpResponse same;
+  same.status = 303;
+  same.headers.emplace("Location", "/b");
+  auto next = Redirected(post, same);
+  ASSERT_TRUE(next.ok() && *next);
+  EXPECT_EQ((*next)->url, "https://h/b");
+  EXPECT_EQ((*next)->method, "GET");
+  EXPECT_TRUE((*next)->body.empty());
+  for (const char* elsewhere : {"https://other/b", "http://h/b", "https://h:8443/b"}) {
+    HttpResponse away;
+    away.status = 302;
+    away.headers.emplace("Location", elsewhere);
+    EXPECT_FALSE(Redirected(post, away).ok()) << elsewhere;
+  }
+  HttpResponse ok;
+  ok.status = 200;
+  EXPECT_FALSE(*Redirected(post, ok));
+}
+
+TEST(RequestGuard, CredentialParametersLeaveStoredUrls) {
+  EXPECT_EQ(WithoutQueryParams("http://h/x?a=1&appkey=S&b=2", {"appkey"}), "http://h/x?a=1&b=2");
+  EXPECT_EQ(WithoutQueryParams("http://h/x?APPKEY=S", {"appkey"}), "http://h/x");
+  EXPECT_EQ(WithoutQueryParams("http://h/x?a=1#f", {"appkey"}), "http://h/x?a=1#f");
+}
+
+TEST(HttpClient, BoundToAnOriginSendsNothingElsewhere) {
+  LocalServer good, other;
+  std::atomic<int> hits{0};
+  other.server().Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    res.set_content("[]", "application/json");
+  });
+  good.server().Get("/away", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 302;
+    res.set_header("Location", other.Url("/x"));
+  });
+  good.server().Get("/here", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 307;
+    res.set_header("Location", "/there");
+  });
+  good.server().Get("/there", [&](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.get_header_value("Authorization"), "text/plain");
+  });
+  HttpClientOptions options;
+  options.origin = *OriginOf(good.Url("/"));
+  auto client = std::move(HttpClient::Make(options)).value();
+  auto auth = MakeBearerAuth("tok-123456");
+  client->set_authenticator(auth.get());
+  EXPECT_FALSE(client->Get(other.Url("/x")).ok());
+  auto away = client->Get(good.Url("/away"));
+  ASSERT_FALSE(away.ok());
+  EXPECT_NE(away.status().message().find("leaves the origin"), std::string::npos);
+  EXPECT_EQ(hits.load(), 0);
+  auto here = client->Get(good.Url("/here"));
+  ASSERT_TRUE(here.ok()) << here.status().ToString();
+  EXPECT_EQ(here->body, "Bearer tok-123456");
+  EXPECT_EQ(client->attempts(), 3);  // /away, /here, /there: the refused URLs were never sent
+}
+
+TEST(HttpClient, BodiesOverTheCapAreOneLineNotRetried) {
+  LocalServer s;
+  std::atomic<int> hits{0};
+  s.server().Get("/big", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    res.set_chunked_content_provider("application/json", [](size_t, httplib::DataSink& sink) {
+      std::string chunk(64 * 1024, ' ');
+      for (int i = 0; i < 64; ++i) sink.write(chunk.data(), chunk.size());
+      sink.done();
+      return true;
+    });
+  });
+  HttpClientOptions options;
+  options.max_response_bytes = 1 << 20;
+  auto client = std::move(HttpClient::Make(options)).value();
+  auto r = client->Get(s.Url("/big"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("larger than 1048576 bytes"), std::string::npos);
+  EXPECT_EQ(hits.load(), 1);
+}
+
+TEST(MultiFetcher, FollowsRedirectsOnlyOnTheOrigin) {
+  LocalServer good, other;
+  std::atomic<int> hits{0};
+  other.server().Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    res.set_content("[]", "application/json");
+  });
+  good.server().Get("/away", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 302;
+    res.set_header("Location", other.Url("/x"));
+  });
+  good.server().Get("/here", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 301;
+    res.set_header("Location", "/there");
+  });
+  good.server().Get("/there", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  HttpClientOptions options;
+  options.origin = *OriginOf(good.Url("/"));
+  auto fetcher = std::move(MultiFetcher::Make(options, 3)).value();
+  auto results = fetcher->FetchAll({HttpRequest{"GET", good.Url("/away"), {}, ""},
+                                    HttpRequest{"GET", good.Url("/here"), {}, ""},
+                                    HttpRequest{"GET", other.Url("/x"), {}, ""}});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_FALSE(results[0].ok());
+  ASSERT_TRUE(results[1].ok()) << results[1].status().ToString();
+  EXPECT_EQ(results[1]->body, "ok");
+  EXPECT_FALSE(results[2].ok());
+  EXPECT_EQ(hits.load(), 0);
+}
+
+TEST(RetryPolicy, HostileWaitsAreClamped) {
+  HttpResponse r;
+  r.status = 429;
+  r.headers.emplace("Retry-After", "9223372036854775807");
+  auto wait = ServerRequestedDelay(r, std::chrono::system_clock::now());
+  ASSERT_TRUE(wait);
+  EXPECT_GT(wait->count(), 0);
+  EXPECT_LE(wait->count(), int64_t{366} * 86400 * 1000);
 }
 
 }  // namespace

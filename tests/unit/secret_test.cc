@@ -178,3 +178,19 @@ TEST(ResolveOptions, WorksWithoutARedactor) {
 
 }  // namespace
 }  // namespace lakeflow
+
+namespace lakeflow {
+namespace {
+
+TEST(Redactor, ScrubsEncodedForms) {
+  Redactor r;
+  r.Add("p@ss/w\"rd+key");
+  EXPECT_EQ(r.Apply("url ?k=p%40ss%2Fw%22rd%2Bkey end"), "url ?k=**** end");
+  EXPECT_EQ(r.Apply("lower p%40ss%2fw%22rd%2bkey"), "lower ****");
+  EXPECT_EQ(r.Apply(R"(json {"k":"p@ss/w\"rd+key"})"), R"(json {"k":"****"})");
+  EXPECT_TRUE(r.Finds("cEBzcy93InJkK2tleQ=="));  // base64 of the secret
+  EXPECT_FALSE(r.Finds("nothing here"));
+}
+
+}  // namespace
+}  // namespace lakeflow

@@ -103,6 +103,9 @@ int RunApp(int argc, char** argv) {
   create_cmd->add_option("--option,-o", create.options,
                          "Option KEY=VALUE; a secret may be env:VAR or file:PATH");
   create_cmd->add_option("--allow", create.allow, "Read options a query may add (comma-separated)");
+  create_cmd->add_option("--secret", create.secret,
+                         "Options whose values are secrets, beyond those the source names "
+                         "(comma-separated): masked by show, scrubbed from every message");
   create_cmd->add_flag("--replace", create.replace, "Replace an existing connection");
   auto* list_cmd = conn->add_subcommand("list", "List connections");
   std::string conn_name;

@@ -49,6 +49,7 @@ struct ConnectionArgs {
   std::string source;
   std::vector<std::string> options;
   std::vector<std::string> allow;
+  std::vector<std::string> secret;  // options whose values are secrets
   bool replace = false;
 };
 Status RunConnectionCreate(const ConnectionArgs& args);

@@ -13,12 +13,11 @@ namespace {
 
 // The value of an option as `show` prints it: secrets masked, references
 // (env:VAR, file:PATH) shown since they hold no secret themselves.
-std::string Displayed(const ConnectorInfo* info, const std::string& key, const std::string& value) {
+std::string Displayed(const std::vector<std::string>& secrets, const std::string& key,
+                      const std::string& value) {
   if (IsSecretReference(value)) return value;
   bool secret = LooksSecret(key);
-  if (info) {
-    for (const auto& s : info->secret_options) secret = secret || EqualsIgnoreCase(s, key);
-  }
+  for (const auto& s : secrets) secret = secret || EqualsIgnoreCase(s, key);
   return secret ? "****" : value;
 }
 
@@ -41,6 +40,11 @@ Status RunConnectionCreate(const ConnectionArgs& args) {
   connection.source = args.source;
   LF_ASSIGN_OR_RETURN(connection.options, ParseOptionFlags(args.options, ""));
   connection.allowed_options = SplitCommas(args.allow);
+  connection.secret_options = SplitCommas(args.secret);
+  for (const auto& key : connection.secret_options) {
+    if (!connection.options.Get(key))
+      return Status::Invalid("--secret {}: the connection has no option '{}'", key, key);
+  }
   LF_RETURN_IF_ERROR(ConnectionStore::Default().Create(connection, args.replace));
   std::cout << "created connection " << connection.name << " (source " << connection.source
             << ")\n";
@@ -56,14 +60,19 @@ Status RunConnectionList() {
 Status RunConnectionShow(const std::string& name) {
   LF_ASSIGN_OR_RETURN(Connection c, ConnectionStore::Default().Get(name));
   auto info = ConnectorRegistry::Global().Find(c.source);
-  const ConnectorInfo* known = info.ok() ? *info : nullptr;
+  std::vector<std::string> secrets = c.secret_options;
+  if (info.ok()) {
+    for (auto& s : (*info)->SecretOptions(c.options)) secrets.push_back(std::move(s));
+  }
   std::cout << "name: " << c.name << "\nsource: " << c.source << "\noptions:\n";
   for (const auto& [k, v] : c.options)
-    std::cout << "  " << k << ": " << Displayed(known, k, v) << "\n";
+    std::cout << "  " << k << ": " << Displayed(secrets, k, v) << "\n";
   std::cout << "allowed options:";
   for (const auto& a : DefaultAllowedOptions()) std::cout << " " << a;
   for (const auto& a : c.allowed_options) std::cout << " " << a;
   std::cout << "\n";
+  if (!c.secret_options.empty())
+    std::cout << "secret options: " << Join(c.secret_options, " ") << "\n";
   return Status::OK();
 }
 

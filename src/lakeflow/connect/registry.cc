@@ -12,6 +12,14 @@ ConnectorRegistry& ConnectorRegistry::Global() {
   return *registry;
 }
 
+std::vector<std::string> ConnectorInfo::SecretOptions(const Options& options) const {
+  std::vector<std::string> out = secret_options;
+  if (secret_options_for) {
+    for (auto& name : secret_options_for(options)) out.push_back(std::move(name));
+  }
+  return out;
+}
+
 void ConnectorRegistry::Register(ConnectorInfo info) {
   std::lock_guard lock(mu_);
   std::string name = AsciiLower(info.name);
@@ -71,15 +79,6 @@ Status LoadPluginsFromEnv(ConnectorRegistry* registry) {
     rest.remove_prefix(colon + 1);
   }
   return Status::OK();
-}
-
-bool LooksSecret(std::string_view option_name) {
-  std::string lower = AsciiLower(option_name);
-  for (const char* word :
-       {"token", "password", "secret", "api_key", "apikey", "credential", "private_key"}) {
-    if (lower.find(word) != std::string::npos) return true;
-  }
-  return false;
 }
 
 }  // namespace lakeflow

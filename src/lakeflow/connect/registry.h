@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lakeflow/connect/lakeflow_connect.h"
+#include "lakeflow/core/redaction.h"
 
 namespace lakeflow {
 
@@ -27,6 +28,14 @@ struct ConnectorInfo {
   // Option names whose values are secrets: masked on display, never logged.
   std::vector<std::string> secret_options;
   ConnectorFactory factory;
+  // More secret option names that depend on the options themselves (a REST
+  // spec file's `secret: true` options, a Python connector's
+  // connector_spec.yaml); may be empty. Last, so that plugins' brace
+  // initialisers {name, description, secrets, factory} still compile.
+  std::function<std::vector<std::string>(const Options&)> secret_options_for = nullptr;
+
+  // Every secret option name for a source with these options.
+  std::vector<std::string> SecretOptions(const Options& options) const;
 };
 
 class ConnectorRegistry {
@@ -52,10 +61,6 @@ Status LoadPluginsFromEnv(ConnectorRegistry* registry);
 
 // Declared here, defined by the connectors layer; safe to call more than once.
 void RegisterBuiltinConnectors(ConnectorRegistry* registry);
-
-// Option names that hold secrets whatever the connector says: any key that
-// contains one of these words (token, password, secret, api_key, credential).
-bool LooksSecret(std::string_view option_name);
 
 }  // namespace lakeflow
 

@@ -56,7 +56,8 @@ json ToJson(const Connection& c) {
   return {{"name", c.name},
           {"source", c.source},
           {"options", options},
-          {"allowed_options", c.allowed_options}};
+          {"allowed_options", c.allowed_options},
+          {"secret_options", c.secret_options}};
 }
 
 Result<Connection> FromJson(const json& j, const std::string& path) {
@@ -79,6 +80,10 @@ Result<Connection> FromJson(const json& j, const std::string& path) {
   }
   for (const auto& a : j.value("allowed_options", json::array())) {
     if (a.is_string()) c.allowed_options.push_back(a.get<std::string>());
+  }
+  if (auto s = j.find("secret_options"); s != j.end() && s->is_array()) {
+    for (const auto& name : *s)
+      if (name.is_string()) c.secret_options.push_back(name.get<std::string>());
   }
   return c;
 }

@@ -24,6 +24,9 @@ struct Connection {
   // tableNameList, tableConfigs, isDeleteFlow), as Unity Catalog's
   // externalOptionsAllowList.
   std::vector<std::string> allowed_options;
+  // Options whose values are secrets beyond those the source names (created
+  // with --secret): masked by `show`, scrubbed from every message.
+  std::vector<std::string> secret_options;
 };
 
 // The read options every connection allows.

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "lakeflow/connect/registry.h"
 #include "lakeflow/core/file_io.h"
 
 namespace lakeflow {
@@ -35,29 +34,6 @@ Result<std::string> ResolveSecretReference(std::string_view option, const std::s
     return out;
   }
   return value;
-}
-
-void Redactor::Add(std::string secret) {
-  // Very short values would scrub innocent text; they are poor secrets anyway.
-  if (secret.size() < 4) return;
-  // Longest first, so a secret that begins another is not replaced inside it.
-  auto at = std::find_if(secrets_.begin(), secrets_.end(),
-                         [&](const std::string& s) { return s.size() < secret.size(); });
-  secrets_.insert(at, std::move(secret));
-}
-
-std::string Redactor::Apply(std::string text) const {
-  for (const auto& s : secrets_) {
-    for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 4)) {
-      text.replace(pos, s.size(), "****");
-    }
-  }
-  return text;
-}
-
-Status Redactor::Apply(const Status& status) const {
-  if (status.ok() || secrets_.empty()) return status;
-  return Status(status.code(), Apply(status.message()));
 }
 
 Result<Options> ResolveOptions(const Options& options, const std::vector<std::string>& secret_names,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "lakeflow/core/options.h"
+#include "lakeflow/core/redaction.h"
 #include "lakeflow/core/status.h"
 
 namespace lakeflow {
@@ -23,18 +24,6 @@ namespace lakeflow {
 Result<std::string> ResolveSecretReference(std::string_view option, const std::string& value);
 // True for "env:..." / "file:..." values, which are safe to display.
 bool IsSecretReference(std::string_view value);
-
-class Redactor {
- public:
-  void Add(std::string secret);
-  // Replaces every known secret in `text` with "****".
-  std::string Apply(std::string text) const;
-  Status Apply(const Status& status) const;
-  bool empty() const { return secrets_.empty(); }
-
- private:
-  std::vector<std::string> secrets_;
-};
 
 // Resolves every reference in `options`. Values of secret options (by name, or
 // any value that came from a reference) are added to `redactor`.

@@ -7,27 +7,41 @@
 
 #include "lakeflow/connect/parallel_batch_iterator.h"
 #include "lakeflow/core/log.h"
+#include "lakeflow/core/strings.h"
 
 namespace lakeflow {
 
 namespace {
 
+bool Allows(const Connection& connection, std::string_view key) {
+  for (const auto& a : DefaultAllowedOptions())
+    if (EqualsIgnoreCase(a, key)) return true;
+  for (const auto& a : connection.allowed_options)
+    if (EqualsIgnoreCase(a, key)) return true;
+  return false;
+}
+
+Status NotAllowed(const Connection& connection, std::string_view key, std::string_view where) {
+  std::string list = Join(connection.allowed_options, ", ");
+  return Status::Invalid(
+      "option '{}'{} is not allowed by connection '{}' (allowed beyond the defaults: {}); its "
+      "owner can add it with --allow",
+      key, where, connection.name, list.empty() ? "none" : list);
+}
+
 // Refuses read options the connection does not allow, as Unity Catalog does
-// with a connection's externalOptionsAllowList.
+// with a connection's externalOptionsAllowList — at every depth: the keys of
+// each tableConfigs entry are read options too, merged over the connection's.
 Status CheckAllowed(const Connection& connection, const Options& read_options) {
   for (const auto& [key, value] : read_options) {
     if (EqualsIgnoreCase(key, kConnectionOption)) continue;
-    bool allowed = false;
-    for (const auto& a : DefaultAllowedOptions()) allowed = allowed || EqualsIgnoreCase(a, key);
-    for (const auto& a : connection.allowed_options) allowed = allowed || EqualsIgnoreCase(a, key);
-    if (!allowed) {
-      std::string list;
-      for (const auto& a : connection.allowed_options) list += (list.empty() ? "" : ", ") + a;
-      return Status::Invalid(
-          "option '{}' is not allowed by connection '{}' (allowed beyond the defaults: {}); add it "
-          "with "
-          "--allow when creating the connection",
-          key, connection.name, list.empty() ? "none" : list);
+    if (!Allows(connection, key)) return NotAllowed(connection, key, "");
+  }
+  LF_ASSIGN_OR_RETURN(ReadRequest request, ParseReadRequest(read_options));
+  for (const auto& [table, config] : request.table_configs) {
+    for (const auto& [key, value] : config) {
+      if (!Allows(connection, key) || IsReservedOption(key))
+        return NotAllowed(connection, key, fmt::format(" in tableConfigs for table '{}'", table));
     }
   }
   return Status::OK();
@@ -93,27 +107,7 @@ Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options
   std::unique_ptr<DataSource> ds(new DataSource());
   ds->batch_rows_ = open.batch_rows;
   ds->partition_threads_ = open.partition_threads;
-  Options options;
-  if (auto name = read_options.Get(kConnectionOption)) {
-    if (!open.store)
-      return Status::Invalid("option databricks.connection needs a connection store");
-    LF_ASSIGN_OR_RETURN(Connection connection, open.store->Get(*name));
-    LF_RETURN_IF_ERROR(CheckAllowed(connection, read_options));
-    ds->source_ = connection.source;
-    options = connection.options;
-  } else if (open.source) {
-    ds->source_ = *open.source;
-  } else {
-    return Status::Invalid(
-        "no source: name a connection (databricks.connection / --connection) or a source "
-        "(--source)");
-  }
-  for (const auto& [k, v] : read_options) {
-    if (!EqualsIgnoreCase(k, kConnectionOption)) options.Set(k, v);
-  }
-  LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, registry.Find(ds->source_));
-  LF_ASSIGN_OR_RETURN(Options resolved,
-                      ResolveOptions(options, info->secret_options, &ds->redactor_));
+  LF_ASSIGN_OR_RETURN(Options resolved, ds->InjectConnection(read_options, open, registry));
   auto request = ParseReadRequest(resolved);
   if (!request.ok()) return ds->Decorate(request.status());
   ds->request_ = std::move(request).value();
@@ -125,6 +119,38 @@ Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options
   if (!connector.ok()) return ds->redactor_.Apply(connector.status());
   ds->connector_ = std::move(connector).value();
   return ds;
+}
+
+Result<Options> DataSource::InjectConnection(const Options& read_options, const OpenOptions& open,
+                                             const ConnectorRegistry& registry) {
+  auto name = read_options.Get(kConnectionOption);
+  if (!name) {
+    // No connection: whoever passes the options holds the credentials, and
+    // their references (env:, file:) are theirs to resolve.
+    if (!open.source) {
+      return Status::Invalid(
+          "no source: name a connection (databricks.connection / --connection) or a source "
+          "(--source)");
+    }
+    source_ = *open.source;
+    LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, registry.Find(source_));
+    return ResolveOptions(read_options, info->SecretOptions(read_options), &redactor_);
+  }
+  if (!open.store) return Status::Invalid("option databricks.connection needs a connection store");
+  LF_ASSIGN_OR_RETURN(Connection connection, open.store->Get(*name));
+  LF_RETURN_IF_ERROR(CheckAllowed(connection, read_options));
+  source_ = connection.source;
+  LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, registry.Find(source_));
+  std::vector<std::string> secrets = info->SecretOptions(connection.options);
+  secrets.insert(secrets.end(), connection.secret_options.begin(), connection.secret_options.end());
+  // Only the connection's own values are secret references: a read option
+  // is taken as written, so that whoever reads cannot make lakeflow send a
+  // file or an environment variable of this machine to the source.
+  LF_ASSIGN_OR_RETURN(Options options, ResolveOptions(connection.options, secrets, &redactor_));
+  for (const auto& [k, v] : read_options) {
+    if (!EqualsIgnoreCase(k, kConnectionOption)) options.Set(k, v);
+  }
+  return options;
 }
 
 Status DataSource::Decorate(const Status& status) const {

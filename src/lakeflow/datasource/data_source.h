@@ -111,6 +111,11 @@ class DataSource {
 
  private:
   DataSource() = default;
+  // The options the connector gets: the connection's (references resolved,
+  // secrets handed to the redactor) under the read's, once the read's are
+  // checked against the connection's allow-list. Sets source_.
+  Result<Options> InjectConnection(const Options& read_options, const OpenOptions& open,
+                                   const ConnectorRegistry& registry);
   Status CheckTableExists(const std::string& table);
   Result<std::unique_ptr<BatchIterator>> ReadMetadata();
   Result<std::unique_ptr<BatchIterator>> ReadTableList();

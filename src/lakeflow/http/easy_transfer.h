@@ -16,21 +16,31 @@ void EnsureCurlInitialized();
 class EasyTransfer {
  public:
   // Configures `curl` (reset first: its connection cache survives) for
-  // `request`. The transfer must outlive the exchange: curl points into it.
-  EasyTransfer(CURL* curl, HttpRequest request, const HttpClientOptions& options);
+  // `request`, given at most `timeout`. The transfer must outlive the
+  // exchange: curl points into it. `shown_url` names the request in errors
+  // (the URL before credentials were added).
+  EasyTransfer(CURL* curl, HttpRequest request, const HttpClientOptions& options, Millis timeout,
+               std::string shown_url);
   ~EasyTransfer();
   EasyTransfer(const EasyTransfer&) = delete;
   EasyTransfer& operator=(const EasyTransfer&) = delete;
 
   // The outcome once curl is done with the handle: a transport failure is an
-  // error naming the request; any HTTP status is a response.
+  // error naming the request (SourceError, worth a retry; a body over the
+  // limit is InvalidArgument); any HTTP status is a response.
   Result<HttpResponse> Finish(CURLcode code);
+
+  // curl's write callback: appends to the body up to the limit.
+  static size_t OnBody(char* data, size_t size, size_t n, void* transfer);
 
   const HttpRequest& request() const { return request_; }
 
  private:
   CURL* curl_;
   HttpRequest request_;
+  std::string shown_url_;
+  int64_t max_bytes_;
+  bool too_large_ = false;
   curl_slist* headers_ = nullptr;
   HttpResponse response_;
 };

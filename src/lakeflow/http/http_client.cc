@@ -6,6 +6,7 @@
 
 #include "lakeflow/http/auth.h"
 #include "lakeflow/http/easy_transfer.h"
+#include "lakeflow/http/request_guard.h"
 #include "lakeflow/http/url.h"
 
 namespace lakeflow::http {
@@ -48,14 +49,34 @@ void HttpClient::Wait(Millis delay) {
   options_.sleep(delay);
 }
 
-Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) {
-  EasyTransfer transfer(static_cast<CURL*>(curl_), request, options_);
+Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::string& shown,
+                                         Millis timeout) {
+  LF_RETURN_IF_ERROR(CheckRequest(request, options_.origin));
+  EasyTransfer transfer(static_cast<CURL*>(curl_), request, options_, timeout, shown);
   ++attempts_;
   return transfer.Finish(curl_easy_perform(static_cast<CURL*>(curl_)));
 }
 
+Result<HttpResponse> HttpClient::PerformFollowing(HttpRequest request, const std::string& shown,
+                                                  Millis timeout) {
+  std::string shown_url = shown;
+  for (int hops = 0;; ++hops) {
+    LF_ASSIGN_OR_RETURN(HttpResponse response, Perform(request, shown_url, timeout));
+    LF_ASSIGN_OR_RETURN(std::optional<HttpRequest> next, Redirected(request, response));
+    if (!next) return response;
+    if (hops == kMaxRedirects) {
+      return Status::Invalid("{} {}: more than {} redirects", request.method, RedactUrl(shown),
+                             kMaxRedirects);
+    }
+    shown_url = next->url;
+    request = std::move(*next);
+    if (auth_) LF_RETURN_IF_ERROR(auth_->Apply(&request));
+  }
+}
+
 Result<HttpResponse> HttpClient::Send(HttpRequest request) {
   auto started = std::chrono::steady_clock::now();
+  const std::string shown = request.url;  // before credentials are added
   if (rate_limit_reset_) {
     auto wait =
         std::chrono::duration_cast<Millis>(*rate_limit_reset_ - std::chrono::system_clock::now());
@@ -65,7 +86,11 @@ Result<HttpResponse> HttpClient::Send(HttpRequest request) {
   bool refreshed = false;
   if (auth_) LF_RETURN_IF_ERROR(auth_->Apply(&request));
   for (int attempt = 1;; ++attempt) {
-    auto result = Perform(request);
+    auto spent = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
+    Millis timeout = std::min(options_.request_timeout, options_.retry.deadline - spent);
+    auto result = PerformFollowing(request, shown, timeout);
+    // Refused requests and oversized bodies will not change on a retry.
+    if (!result.ok() && result.status().code() != StatusCode::kSource) return result;
     const HttpResponse* response = result.ok() ? &*result : nullptr;
     if (response && response->status == 401 && auth_ && !refreshed) {
       LF_ASSIGN_OR_RETURN(bool fresh, auth_->Refresh());

@@ -1,5 +1,10 @@
 // An HTTP client over libcurl, with the retry policy and an authenticator.
 //
+// It speaks only http and https, follows redirects itself and only within a
+// request's origin, refuses URLs off its bound origin (request_guard.h), and
+// bounds each response: its body (after decompression) to
+// max_response_bytes, its time to the retry deadline, attempts included.
+//
 // One client keeps one curl handle, so consecutive requests to the same host
 // reuse the connection (keep-alive, TLS session). TLS peer and host
 // verification are always on; `ca_bundle` only says where the trusted roots
@@ -25,12 +30,18 @@ class Authenticator;
 
 struct HttpClientOptions {
   Millis connect_timeout{10000};
-  Millis request_timeout{300000};  // one attempt, transfer included
+  Millis request_timeout{300000};  // one attempt, transfer included (and
+                                   // never past the retry deadline)
   long low_speed_bytes_per_s = 1;  // abort an attempt slower than this...
   long low_speed_seconds = 60;     // ...for this long
   std::string ca_bundle;           // empty: the system's roots
   std::string user_agent = "lakeflow/0.1";
   RetryPolicy retry;
+  // When set (an origin as OriginOf gives it), every request and redirect
+  // must be on it: a connection's credentials never leave its base URL.
+  std::string origin;
+  // The largest body accepted, counted after decompression; more is an error.
+  int64_t max_response_bytes = int64_t{256} << 20;
   uint64_t seed = 0;  // jitter; 0 = from the clock
   // How the client waits; tests swap in a recorder.
   std::function<void(Millis)> sleep;
@@ -64,8 +75,14 @@ class HttpClient {
 
  private:
   explicit HttpClient(HttpClientOptions options);
-  // One attempt. A transport failure is an error; any HTTP status is a response.
-  Result<HttpResponse> Perform(const HttpRequest& request);
+  // One attempt of at most `timeout`. A transport failure is an error (a
+  // refusal or an oversized body: InvalidArgument, never retried); any HTTP
+  // status is a response. `shown` is the URL for error lines.
+  Result<HttpResponse> Perform(const HttpRequest& request, const std::string& shown,
+                               Millis timeout);
+  // Perform, following redirects within the request's origin.
+  Result<HttpResponse> PerformFollowing(HttpRequest request, const std::string& shown,
+                                        Millis timeout);
   void Wait(Millis delay);
 
   HttpClientOptions options_;

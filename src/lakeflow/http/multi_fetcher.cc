@@ -7,6 +7,8 @@
 
 #include "lakeflow/http/auth.h"
 #include "lakeflow/http/easy_transfer.h"
+#include "lakeflow/http/request_guard.h"
+#include "lakeflow/http/url.h"
 
 namespace lakeflow::http {
 
@@ -30,6 +32,7 @@ struct Pending {
   int attempt;  // attempts made so far
   bool refreshed;
   Clock::time_point not_before;
+  int hops = 0;  // redirects followed
 };
 
 }  // namespace
@@ -82,13 +85,17 @@ std::vector<Result<HttpResponse>> MultiFetcher::FetchAll(std::vector<HttpRequest
                                 [](const Pending& p) { return p.not_before <= Clock::now(); });
       if (ready == pending.end()) return;
       HttpRequest request = requests[ready->index];
-      Status applied = auth_ ? auth_->Apply(&request) : Status::OK();
+      Status applied = CheckRequest(request, options_.origin);
+      if (applied.ok() && auth_) applied = auth_->Apply(&request);
       if (!applied.ok()) {
         results[ready->index] = applied;
         pending.erase(ready);
         continue;
       }
-      slot.transfer = std::make_unique<EasyTransfer>(slot.curl, std::move(request), options_);
+      auto spent = std::chrono::duration_cast<Millis>(Clock::now() - started);
+      Millis timeout = std::min(options_.request_timeout, options_.retry.deadline - spent);
+      slot.transfer = std::make_unique<EasyTransfer>(slot.curl, std::move(request), options_,
+                                                     timeout, requests[ready->index].url);
       slot.index = ready->index;
       running[s] = *ready;
       pending.erase(ready);
@@ -107,11 +114,33 @@ std::vector<Result<HttpResponse>> MultiFetcher::FetchAll(std::vector<HttpRequest
     slot.transfer.reset();
     Pending p = running[s];
     p.attempt++;
+    // Refused requests and oversized bodies will not change on a retry.
+    if (!outcome.ok() && outcome.status().code() != StatusCode::kSource) {
+      results[p.index] = outcome.status();
+      return;
+    }
     const HttpResponse* response = outcome.ok() ? &*outcome : nullptr;
+    if (response) {
+      auto next = Redirected(requests[p.index], *response);
+      if (!next.ok()) {
+        results[p.index] = next.status();
+        return;
+      }
+      if (*next && p.hops == kMaxRedirects) {
+        results[p.index] = Status::Invalid("{} {}: more than {} redirects", shown[p.index].method,
+                                           RedactUrl(shown[p.index].url), kMaxRedirects);
+        return;
+      }
+      if (*next) {
+        requests[p.index] = std::move(**next);
+        pending.push_back({p.index, p.attempt - 1, p.refreshed, Clock::now(), p.hops + 1});
+        return;
+      }
+    }
     if (response && response->status == 401 && auth_ && !p.refreshed) {
       auto fresh = auth_->Refresh();
       if (fresh.ok() && *fresh) {
-        pending.push_back({p.index, p.attempt - 1, true, Clock::now()});
+        pending.push_back({p.index, p.attempt - 1, true, Clock::now(), p.hops});
         return;
       }
     }
@@ -122,7 +151,7 @@ std::vector<Result<HttpResponse>> MultiFetcher::FetchAll(std::vector<HttpRequest
           delay = *asked;
       }
       if (Clock::now() - started + delay <= options_.retry.deadline) {
-        pending.push_back({p.index, p.attempt, p.refreshed, Clock::now() + delay});
+        pending.push_back({p.index, p.attempt, p.refreshed, Clock::now() + delay, p.hops});
         return;
       }
     }

@@ -154,21 +154,28 @@ Result<std::optional<std::string>> Paginator::NextUrl(const std::string& url,
   switch (spec_.kind) {
     case K::kLinkHeader: {
       auto link = response.Header("Link");
-      if (!link) return none;
-      return LinkHeaderNext(*link);
+      auto next = link ? LinkHeaderNext(*link) : std::nullopt;
+      if (!next) return none;
+      LF_ASSIGN_OR_RETURN(std::string resolved, ResolveUrl(url, *next));
+      return std::optional<std::string>(std::move(resolved));
     }
     case K::kPageNumber: {
       if (!spec_.size_param.empty() && records < spec_.page_size)
         return none;  // a short page is the last
       int64_t page = QueryInt(url, spec_.page_param, spec_.start_page);
-      return std::optional<std::string>(
-          SetQueryParam(url, spec_.page_param, std::to_string(page + 1)));
+      int64_t next = 0;
+      if (__builtin_add_overflow(page, 1, &next))
+        return Status::Invalid("page number {} of {} cannot grow", page, RedactUrl(url));
+      return std::optional<std::string>(SetQueryParam(url, spec_.page_param, std::to_string(next)));
     }
     case K::kOffsetLimit: {
       if (records < spec_.page_size) return none;
       int64_t offset = QueryInt(url, spec_.offset_param, 0);
+      int64_t next = 0;
+      if (__builtin_add_overflow(offset, records, &next))
+        return Status::Invalid("offset {} of {} cannot grow", offset, RedactUrl(url));
       return std::optional<std::string>(
-          SetQueryParam(url, spec_.offset_param, std::to_string(offset + records)));
+          SetQueryParam(url, spec_.offset_param, std::to_string(next)));
     }
     case K::kCursor: {
       LF_ASSIGN_OR_RETURN(auto cursor, body.At(spec_.cursor_pointer));
@@ -178,7 +185,8 @@ Result<std::optional<std::string>> Paginator::NextUrl(const std::string& url,
     case K::kNextUrl: {
       LF_ASSIGN_OR_RETURN(auto next, body.At(spec_.next_url_pointer));
       if (!next || next->empty() || *next == url) return none;
-      return next;
+      LF_ASSIGN_OR_RETURN(std::string resolved, ResolveUrl(url, *next));
+      return std::optional<std::string>(std::move(resolved));
     }
     case K::kNone:
       break;

@@ -1,6 +1,8 @@
 #include "lakeflow/http/retry_policy.h"
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstring>
 
@@ -61,18 +63,34 @@ std::optional<int64_t> ParseHttpDate(std::string_view text) {
          *ss;
 }
 
+namespace {
+
+// A wait in seconds as milliseconds, clamped to [0, a year]: a server may ask
+// for any number, and a wait past the retry deadline gives up anyway.
+Millis ClampedSeconds(int64_t seconds) {
+  constexpr int64_t kYear = int64_t{366} * 86400;
+  return Millis(std::clamp<int64_t>(seconds, 0, kYear) * 1000);
+}
+
+// `at` - `now` in seconds, without overflow whatever a header said.
+int64_t SecondsUntil(int64_t at, int64_t now) {
+  int64_t out = 0;
+  return __builtin_sub_overflow(at, now, &out) ? (at < now ? 0 : INT64_MAX) : out;
+}
+
+}  // namespace
+
 std::optional<Millis> ServerRequestedDelay(const HttpResponse& response,
                                            std::chrono::system_clock::time_point now) {
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   if (auto retry_after = response.Header("Retry-After")) {
-    if (auto seconds = ParseInt(*retry_after)) return Millis(std::max<int64_t>(0, *seconds) * 1000);
-    if (auto at = ParseHttpDate(*retry_after))
-      return Millis(std::max<int64_t>(0, *at - now_s) * 1000);
+    if (auto seconds = ParseInt(*retry_after)) return ClampedSeconds(*seconds);
+    if (auto at = ParseHttpDate(*retry_after)) return ClampedSeconds(SecondsUntil(*at, now_s));
   }
   if (RateLimitSpent(response)) {
     if (auto reset = response.Header("X-RateLimit-Reset")) {
       if (auto at = ParseInt(*reset))
-        return Millis(std::max<int64_t>(0, *at - now_s) * 1000 + 1000);
+        return ClampedSeconds(SecondsUntil(*at, now_s)) + Millis(1000);
     }
   }
   return std::nullopt;

@@ -1,8 +1,12 @@
 #include "lakeflow/http/url.h"
 
+#include <curl/curl.h>
 #include <fmt/format.h>
 
-#include "lakeflow/connect/registry.h"
+#include <memory>
+
+#include "lakeflow/core/options.h"
+#include "lakeflow/core/redaction.h"
 
 namespace lakeflow::http {
 
@@ -18,6 +22,31 @@ bool IsSecretQueryKey(std::string_view key) {
   std::string lower = AsciiLower(key);
   return lower == "key" || lower == "sig" || lower == "signature" || lower == "code" ||
          lower == "auth";
+}
+
+// A parsed URL, freed with it.
+using UrlHandle = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
+
+UrlHandle NewUrl() {
+  return UrlHandle(curl_url(), &curl_url_cleanup);
+}
+
+// One part of a parsed URL, or empty.
+std::string Part(CURLU* url, CURLUPart part, unsigned flags = 0) {
+  char* text = nullptr;
+  if (curl_url_get(url, part, &text, flags) != CURLUE_OK || !text) return "";
+  std::string out(text);
+  curl_free(text);
+  return out;
+}
+
+// Control characters and spaces never belong in a URL we send: they would
+// split a request line or a header.
+bool HasControlCharacters(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7f) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -76,6 +105,61 @@ std::string RedactUrl(std::string_view url) {
     rest.remove_prefix(amp + 1);
   }
   return result;
+}
+
+Result<std::string> OriginOf(std::string_view url) {
+  UrlHandle parsed = NewUrl();
+  std::string text(url);
+  if (HasControlCharacters(text) ||
+      curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
+    return Status::Invalid("'{}' is not an absolute URL", RedactUrl(url));
+  }
+  std::string scheme = AsciiLower(Part(parsed.get(), CURLUPART_SCHEME));
+  if (scheme != "http" && scheme != "https") {
+    return Status::Invalid("'{}' is not an http or https URL", RedactUrl(url));
+  }
+  std::string host = AsciiLower(Part(parsed.get(), CURLUPART_HOST));
+  std::string port = Part(parsed.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  if (host.empty()) return Status::Invalid("'{}' names no host", RedactUrl(url));
+  return scheme + "://" + host + ":" + port;
+}
+
+Result<std::string> ResolveUrl(std::string_view base, std::string_view ref) {
+  UrlHandle parsed = NewUrl();
+  std::string base_text(base), ref_text(ref);
+  if (HasControlCharacters(ref_text)) {
+    return Status::Invalid("'{}' is not a URL: it holds spaces or control characters",
+                           RedactUrl(ref));
+  }
+  // An absolute reference stands as it was written.
+  if (curl_url_set(parsed.get(), CURLUPART_URL, ref_text.c_str(), 0) == CURLUE_OK) return ref_text;
+  if (curl_url_set(parsed.get(), CURLUPART_URL, base_text.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(parsed.get(), CURLUPART_URL, ref_text.c_str(), 0) != CURLUE_OK) {
+    return Status::Invalid("'{}' is not a URL relative to {}", RedactUrl(ref), RedactUrl(base));
+  }
+  return Part(parsed.get(), CURLUPART_URL);
+}
+
+std::string WithoutQueryParams(const std::string& url, const std::vector<std::string>& names) {
+  size_t query = url.find('?');
+  if (query == std::string::npos || names.empty()) return url;
+  size_t fragment = url.find('#', query);
+  std::string_view rest = std::string_view(url).substr(query + 1, fragment - query - 1);
+  std::string kept;
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    std::string_view key = pair.substr(0, pair.find('='));
+    bool drop = false;
+    for (const auto& name : names) drop = drop || EqualsIgnoreCase(key, UrlEncode(name));
+    if (!drop && !pair.empty()) kept += (kept.empty() ? "" : "&") + std::string(pair);
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  std::string out = url.substr(0, query);
+  if (!kept.empty()) out += "?" + kept;
+  if (fragment != std::string::npos) out += url.substr(fragment);
+  return out;
 }
 
 }  // namespace lakeflow::http

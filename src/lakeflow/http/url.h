@@ -1,10 +1,13 @@
-// URLs: query building and the redaction that keeps secrets out of messages.
+// URLs: query building, origins, and the redaction that keeps secrets out of
+// messages.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "lakeflow/core/status.h"
 
 namespace lakeflow::http {
 
@@ -20,5 +23,17 @@ std::string WithQuery(const std::string& base, const QueryParams& params);
 // api_key, access_token, client_secret, password, key, sig...) and any
 // user:password@ replaced by ****, for messages and logs.
 std::string RedactUrl(std::string_view url);
+
+// The origin of an absolute http or https URL: "scheme://host:port", scheme
+// and host lower-cased, the port explicit. Any other URL is an error naming it.
+Result<std::string> OriginOf(std::string_view url);
+
+// `ref` (absolute, or relative as a Link header or a body may give it)
+// resolved against `base`.
+Result<std::string> ResolveUrl(std::string_view base, std::string_view ref);
+
+// `url` without the query parameters named in `names` (compared without
+// case): credentials a server echoes in the links it returns.
+std::string WithoutQueryParams(const std::string& url, const std::vector<std::string>& names);
 
 }  // namespace lakeflow::http

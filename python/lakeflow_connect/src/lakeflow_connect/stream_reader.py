@@ -22,6 +22,7 @@ one line on stderr says how many, as the engine's own streams do.
 """
 import hashlib
 import json
+import re
 import sys
 
 import pyarrow as pa
@@ -97,6 +98,10 @@ def _chunks(capsule, counted=None):
     return chunks
 
 
+# The folders a stage writes: a batch's key hashed, while written or whole.
+_STAGED = re.compile(r"[0-9a-f]{40}(\.partial)?")
+
+
 class _Stage:
     """The micro-batch waiting to be planned: in memory, and in the staging location
     when there is one (a local path or a URI pyarrow's file systems open)."""
@@ -118,8 +123,10 @@ class _Stage:
         self._memory = {key: chunks}
         if self._fs is None:
             return
+        # Only what a stage wrote goes: other files under the location stay.
         for info in self._fs.get_file_info(pyarrow.fs.FileSelector(self._root)):
-            self._fs.delete_dir(info.path)
+            if info.type == pyarrow.fs.FileType.Directory and _STAGED.fullmatch(info.base_name):
+                self._fs.delete_dir(info.path)
         # Written aside and renamed, so a staged batch is whole or absent.
         final, partial = self._dir(key), self._dir(key) + ".partial"
         self._fs.create_dir(partial)

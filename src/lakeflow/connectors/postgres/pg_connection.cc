@@ -45,6 +45,16 @@ constexpr const char* kSessionSettings =
     "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=3 "
     "-c bytea_output=hex";
 
+// Whether `host` is this machine: a socket folder, or a loopback name.
+bool IsLocalHost(std::string_view host) {
+  return host.empty() || host.starts_with("/") || host == "localhost" || host == "127.0.0.1" ||
+         host == "::1";
+}
+
+// The system's trusted roots, for verify-full when no sslrootcert is named
+// (libpq's own default is ~/.postgresql/root.crt).
+constexpr const char* kSystemRoots = "/etc/ssl/certs/ca-certificates.crt";
+
 }  // namespace
 
 std::string PgConnectionOptions::Describe() const {
@@ -58,7 +68,10 @@ Result<PgConnectionOptions> ConnectionOptionsFrom(const Options& options) {
   out.database = options.GetOr("database", "");
   out.user = options.GetOr("user", "");
   out.password = options.GetOr("password", "");
-  out.sslmode = options.GetOr("sslmode", out.sslmode);
+  out.sslmode = options.GetOr("sslmode", IsLocalHost(out.host) ? "prefer" : "verify-full");
+  out.sslrootcert = options.GetOr("sslrootcert", "");
+  bool verifies = out.sslmode == "verify-full" || out.sslmode == "verify-ca";
+  if (verifies && out.sslrootcert.empty()) out.sslrootcert = kSystemRoots;
   if (out.database.empty()) return Status::Invalid("source 'postgres' needs option 'database'");
   if (out.user.empty()) return Status::Invalid("source 'postgres' needs option 'user'");
   auto port = options.GetInt("port");
@@ -86,6 +99,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const PgConnectionOp
                                      "lakeflow",
                                      "10",
                                      kSessionSettings};
+  if (!options.sslrootcert.empty()) {
+    keys.push_back("sslrootcert");
+    values.push_back(options.sslrootcert.c_str());
+  }
   if (!options.password.empty()) {
     keys.push_back("password");
     values.push_back(options.password.c_str());

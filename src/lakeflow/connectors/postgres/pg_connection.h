@@ -31,14 +31,18 @@ struct PgConnectionOptions {
   std::string database;
   std::string user;
   std::string password;
-  std::string sslmode = "prefer";
+  // Empty: "prefer" for a local server (loopback or a socket folder), else
+  // "verify-full" — a password sent to a remote server goes over TLS to the
+  // host it names. The option sslmode overrides either.
+  std::string sslmode;
+  std::string sslrootcert;  // the trusted roots for verify-*; default: the system's
 
   // "HOST:PORT/DATABASE as USER", for errors.
   std::string Describe() const;
 };
 
-// Reads host, port, database, user, password, sslmode; database and user are
-// required.
+// Reads host, port, database, user, password, sslmode, sslrootcert; database
+// and user are required.
 Result<PgConnectionOptions> ConnectionOptionsFrom(const Options& options);
 
 class PgConnection {

@@ -1,5 +1,8 @@
 #include "lakeflow/connectors/python/python_connector.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -307,6 +310,36 @@ class PythonConnector : public LakeflowConnect,
   std::map<std::string, SchemaPtr, std::less<>> schemas_;
 };
 
+// The options a connector_spec.yaml beside a connector's file marks
+// `secret: true`, under connection.parameters, connection.common_parameters
+// or connection.auth_methods[].parameters (the reference's layout). A missing
+// or unreadable file declares none.
+std::vector<std::string> DeclaredSecretOptions(const Options& options) {
+  std::vector<std::string> out;
+  auto module = options.Get("module");
+  if (!module || !module->ends_with(".py")) return out;
+  auto spec = std::filesystem::path(*module).parent_path() / "connector_spec.yaml";
+  try {
+    YAML::Node connection = YAML::LoadFile(spec.string())["connection"];
+    auto take = [&](const YAML::Node& parameters) {
+      if (!parameters.IsSequence()) return;
+      for (const auto& p : parameters) {
+        if (p.IsMap() && p["name"] && p["secret"] && p["secret"].as<bool>(false))
+          out.push_back(p["name"].as<std::string>());
+      }
+    };
+    if (!connection.IsMap()) return out;
+    take(connection["parameters"]);
+    take(connection["common_parameters"]);
+    if (connection["auth_methods"].IsSequence()) {
+      for (const auto& method : connection["auth_methods"])
+        if (method.IsMap()) take(method["parameters"]);
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return out;
+}
+
 }  // namespace
 
 ConnectorInfo PythonSource() {
@@ -318,6 +351,7 @@ ConnectorInfo PythonSource() {
   // The template names no secrets; these common names are masked and never logged.
   info.secret_options = {"token",         "password", "api_key",     "api_token",
                          "client_secret", "secret",   "access_token"};
+  info.secret_options_for = DeclaredSecretOptions;
   info.factory = [](const Options& options) -> Result<std::unique_ptr<LakeflowConnect>> {
     auto module = options.Get("module");
     auto cls = options.Get("class");

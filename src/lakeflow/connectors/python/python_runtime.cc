@@ -14,8 +14,9 @@ import base64, datetime, decimal, importlib, importlib.util, itertools, json, os
 
 
 def load_class(module, cls):
-    """The class `cls` of `module`: a file path (its folder joins sys.path, so
-    its sibling modules import) or an importable module name."""
+    """The class `cls` of `module`: a file path (its folder joins the end of
+    sys.path, so its sibling modules import without shadowing installed ones)
+    or an importable module name."""
     if module.endswith(".py") or os.sep in module:
         path = os.path.abspath(module)
         if not os.path.isfile(path):
@@ -23,7 +24,7 @@ def load_class(module, cls):
         name = "lakeflow_user_" + os.path.splitext(os.path.basename(path))[0]
         folder = os.path.dirname(path)
         if folder not in sys.path:
-            sys.path.insert(0, folder)
+            sys.path.append(folder)
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod

@@ -29,16 +29,19 @@ void PagePrefetcher::Prefetch(const http::HttpResponse& response, const std::str
   int64_t last = http::QueryInt(*last_url, kPageParam, -1);
   if (first < 1 || last < first) return;
   int64_t count = std::min<int64_t>({last - first + 1, depth_, wanted});
+  std::vector<std::string> urls;
   std::vector<http::HttpRequest> requests;
   for (int64_t page = first; page < first + count; ++page) {
+    urls.push_back(page == first ? next
+                                 : http::SetQueryParam(next, kPageParam, std::to_string(page)));
     http::HttpRequest r;
-    r.url = page == first ? next : http::SetQueryParam(next, kPageParam, std::to_string(page));
+    r.url = urls.back();
+    for (const auto& [name, value] : credentials_) r.url = http::SetQueryParam(r.url, name, value);
     r.headers = headers_;
     requests.push_back(std::move(r));
   }
   auto results = fetcher_->FetchAll(requests);
-  for (size_t i = 0; i < results.size(); ++i)
-    ahead_.emplace_back(requests[i].url, std::move(results[i]));
+  for (size_t i = 0; i < results.size(); ++i) ahead_.emplace_back(urls[i], std::move(results[i]));
 }
 
 }  // namespace lakeflow::rest

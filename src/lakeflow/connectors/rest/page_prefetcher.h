@@ -18,14 +18,21 @@
 #include <vector>
 
 #include "lakeflow/http/multi_fetcher.h"
+#include "lakeflow/http/url.h"
 
 namespace lakeflow::rest {
 
 class PagePrefetcher {
  public:
+  // `credentials` are query parameters set on every request (and never in
+  // the URLs Take is asked for).
   PagePrefetcher(http::MultiFetcher* fetcher,
-                 std::vector<std::pair<std::string, std::string>> headers, int depth)
-      : fetcher_(fetcher), headers_(std::move(headers)), depth_(depth) {}
+                 std::vector<std::pair<std::string, std::string>> headers,
+                 http::QueryParams credentials, int depth)
+      : fetcher_(fetcher),
+        headers_(std::move(headers)),
+        credentials_(std::move(credentials)),
+        depth_(depth) {}
 
   // The answer for `url`, if it was fetched ahead; otherwise nullopt, and the
   // pages fetched ahead are dropped.
@@ -39,6 +46,7 @@ class PagePrefetcher {
  private:
   http::MultiFetcher* fetcher_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  http::QueryParams credentials_;
   int depth_;
   std::deque<std::pair<std::string, Result<http::HttpResponse>>> ahead_;
 };

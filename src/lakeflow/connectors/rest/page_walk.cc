@@ -93,7 +93,7 @@ Result<bool> PageWalk::WalkSequence(Position* pos, const Options& values) {
       return false;  // the cap fell inside this page
     }
     if (!next) return true;
-    *pos = Position{*next, 0};
+    *pos = Position{requests_->Storable(*next), 0};
     if (AtLimit()) return false;
     if (prefetcher_) {
       int64_t per_page = std::max<int64_t>(count, 1);
@@ -309,7 +309,7 @@ Result<bool> PageWalk::FanOut(FanOutPosition* at) {
     }
     LF_ASSIGN_OR_RETURN(auto next, parent_pager.NextUrl(at->page, response, count, count));
     if (!next) return true;
-    at->page = *next;
+    at->page = requests_->Storable(*next);
     at->index = 0;
   }
 }

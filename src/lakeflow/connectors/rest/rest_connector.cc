@@ -320,6 +320,11 @@ ConnectorInfo GenericRestSource() {
   ConnectorInfo info;
   info.name = "rest";
   info.description = "any REST API described by a YAML spec (option spec=PATH)";
+  info.secret_options_for = [](const Options& options) {
+    auto path = options.Get("spec");
+    auto spec = path ? LoadRestSpec(*path) : Result<RestSpec>(Status::NotFound("no spec"));
+    return spec.ok() ? spec->SecretOptions() : std::vector<std::string>{};
+  };
   info.factory = [](const Options& options) -> Result<std::unique_ptr<LakeflowConnect>> {
     auto path = options.Get("spec");
     if (!path || path->empty())

@@ -1,5 +1,6 @@
 #include "lakeflow/connectors/rest/rest_requests.h"
 
+#include "lakeflow/core/redaction.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/http/url.h"
 
@@ -24,6 +25,48 @@ Result<std::string> ExpandSet(std::string_view text, const Options& values, std:
   return expanded.value_or(std::string());
 }
 
+// A value written into a URL path: one segment, percent-encoded. A value
+// that would leave its segment ('/', '\\', '?', '#', or a whole "." or "..")
+// is refused: a record's field must not rewrite the request's path.
+Result<std::string> PathSegment(std::string_view option, const std::string& value) {
+  bool dots = value == "." || value == "..";
+  if (dots || value.find_first_of("/\\?#") != std::string::npos) {
+    return Status::Invalid(
+        "option '{}' = '{}' cannot go into a URL path: a path value may not hold '/', '\\', "
+        "'?' or '#', nor be '.' or '..'",
+        option, value);
+  }
+  return http::UrlEncode(value);
+}
+
+// A value written into the base URL. Only a placeholder that starts the
+// template may give the scheme and host whole ("{base_url}"); any other may
+// not move the host ("https://{subdomain}.zendesk.com" with a subdomain of
+// "evil.example/#").
+TemplateEscape BaseUrlPart(std::string_view text) {
+  bool whole = text.starts_with("{");
+  return [whole](std::string_view option, const std::string& value) -> Result<std::string> {
+    if (whole || value.find_first_of("/\\?#@:") == std::string::npos) return value;
+    return Status::Invalid(
+        "option '{}' = '{}' cannot go into the base URL: it would change its host", option, value);
+  };
+}
+
+// A value written into a header: no line breaks, which would add headers.
+Result<std::string> HeaderValue(std::string_view option, const std::string& value) {
+  if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos)
+    return Status::Invalid("option '{}' cannot go into a header: it holds a line break", option);
+  return value;
+}
+
+// Whether a template names one of `options` ("{token}").
+bool Names(std::string_view text, const std::vector<std::string>& options) {
+  for (const auto& o : options) {
+    if (text.find("{" + o + "}") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Options RestRequests::Values(const Options& table_options) const {
@@ -43,6 +86,14 @@ Result<http::HttpClient*> RestRequests::Client(const Options& values) {
   if (client_) return client_.get();
   http::HttpClientOptions o;
   o.ca_bundle = values.GetOr("ca_bundle", "");
+  LF_ASSIGN_OR_RETURN(std::string base, BaseUrl(values));
+  LF_ASSIGN_OR_RETURN(o.origin, http::OriginOf(base));
+  LF_ASSIGN_OR_RETURN(o.max_response_bytes,
+                      values.GetIntOr("max_response_bytes", o.max_response_bytes));
+  if (o.max_response_bytes < 1)
+    return Status::Invalid("option 'max_response_bytes' must be positive, got {}",
+                           o.max_response_bytes);
+  LF_ASSIGN_OR_RETURN(credential_params_, CredentialParams(values));
   LF_ASSIGN_OR_RETURN(client_, http::HttpClient::Make(o));
   LF_ASSIGN_OR_RETURN(auth_, MakeAuth(values));
   if (auth_) client_->set_authenticator(auth_.get());
@@ -51,10 +102,51 @@ Result<http::HttpClient*> RestRequests::Client(const Options& values) {
     if (auth_) fetcher_->set_authenticator(auth_.get());
   }
   for (const auto& [name, value] : spec_->headers) {
-    LF_ASSIGN_OR_RETURN(auto v, ExpandTemplate(value, values, "header '" + name + "'"));
+    LF_ASSIGN_OR_RETURN(auto v,
+                        ExpandTemplate(value, values, "header '" + name + "'", false, HeaderValue));
     headers_.emplace_back(name, *v);
   }
   return client_.get();
+}
+
+Result<std::string> RestRequests::BaseUrl(const Options& values) const {
+  LF_ASSIGN_OR_RETURN(auto base, ExpandTemplate(spec_->base_url, values, "base_url", false,
+                                                BaseUrlPart(spec_->base_url)));
+  std::string out = base.value_or(std::string());
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
+
+Result<http::QueryParams> RestRequests::CredentialParams(const Options& values) const {
+  http::QueryParams out;
+  std::vector<std::string> secrets = spec_->SecretOptions();
+  for (const auto& [k, v] : values) {
+    if (LooksSecret(k)) secrets.push_back(k);
+  }
+  for (const auto& table : spec_->tables) {
+    for (const auto* ep : {&table.endpoint, table.deletes ? &table.deletes->endpoint : nullptr}) {
+      if (!ep) continue;
+      for (const auto& [name, value] : ep->params) {
+        if (!Names(value, secrets)) continue;
+        LF_ASSIGN_OR_RETURN(auto expanded, ExpandTemplate(value, values, "params", true));
+        if (expanded) out.emplace_back(name, *expanded);
+      }
+    }
+  }
+  return out;
+}
+
+std::string RestRequests::Storable(const std::string& url) const {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : credential_params_) names.push_back(name);
+  if (spec_->auth.kind == AuthSpec::Kind::kApiKeyQuery) names.push_back(spec_->auth.key_name);
+  return http::WithoutQueryParams(url, names);
+}
+
+std::string RestRequests::Signed(const std::string& url) const {
+  std::string out = url;
+  for (const auto& [name, value] : credential_params_) out = http::SetQueryParam(out, name, value);
+  return out;
 }
 
 Result<std::unique_ptr<http::Authenticator>> RestRequests::MakeAuth(const Options& values) {
@@ -106,15 +198,14 @@ Result<std::string> RestRequests::FirstUrl(const EndpointSpec& ep, const Options
                                            const std::string& what) {
   std::optional<std::string> path;
   for (const auto& candidate : ep.paths) {
-    LF_ASSIGN_OR_RETURN(path, ExpandTemplate(candidate, values, what, true));
+    LF_ASSIGN_OR_RETURN(path, ExpandTemplate(candidate, values, what, true, PathSegment));
     if (path) break;
   }
   if (!path) {
     // Report the first candidate's missing option.
     LF_RETURN_IF_ERROR(ExpandTemplate(ep.paths.front(), values, what).status());
   }
-  LF_ASSIGN_OR_RETURN(std::string base, ExpandSet(spec_->base_url, values, "base_url"));
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  LF_ASSIGN_OR_RETURN(std::string base, BaseUrl(values));
   http::QueryParams query;
   for (const auto& [name, value] : ep.params) {
     LF_ASSIGN_OR_RETURN(auto v, ExpandTemplate(value, values, what, true));
@@ -139,7 +230,8 @@ Result<std::string> RestRequests::FirstUrl(const EndpointSpec& ep, const Options
     query.emplace_back(ep.until_param, FormatForRequest(until, ep.cursor_format));
   }
   LF_ASSIGN_OR_RETURN(http::Paginator pager, MakePaginator(ep, values));
-  return pager.FirstUrl(http::WithQuery(base + *path, query));
+  LF_RETURN_IF_ERROR(Client(values).status());  // the credential parameters
+  return Storable(pager.FirstUrl(http::WithQuery(base + *path, query)));
 }
 
 Result<http::Paginator> RestRequests::MakePaginator(const EndpointSpec& ep, const Options& values) {
@@ -155,7 +247,7 @@ Result<http::Paginator> RestRequests::MakePaginator(const EndpointSpec& ep, cons
 Result<http::HttpResponse> RestRequests::Fetch(const std::string& url, const Options& values) {
   LF_ASSIGN_OR_RETURN(http::HttpClient * client, Client(values));
   http::HttpRequest request;
-  request.url = url;
+  request.url = Signed(url);
   request.headers = headers_;
   return client->Fetch(std::move(request));
 }
@@ -163,7 +255,8 @@ Result<http::HttpResponse> RestRequests::Fetch(const std::string& url, const Opt
 Result<std::unique_ptr<PagePrefetcher>> RestRequests::Prefetcher(const Options& values) {
   LF_RETURN_IF_ERROR(Client(values).status());
   if (!fetcher_) return std::unique_ptr<PagePrefetcher>();
-  return std::make_unique<PagePrefetcher>(fetcher_.get(), headers_, static_cast<int>(parallel_));
+  return std::make_unique<PagePrefetcher>(fetcher_.get(), headers_, credential_params_,
+                                          static_cast<int>(parallel_));
 }
 
 }  // namespace lakeflow::rest

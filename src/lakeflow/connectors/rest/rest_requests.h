@@ -49,6 +49,12 @@ class RestRequests {
   // One request, with the spec's auth and headers.
   Result<http::HttpResponse> Fetch(const std::string& url, const Options& values);
 
+  // A URL as offsets and checkpoints may keep it: without the query
+  // parameters that carry credentials (the auth's query key, and any
+  // endpoint parameter filled from a secret option), which a server may echo
+  // in its next links. Fetch puts them back. FirstUrl's URLs are storable.
+  std::string Storable(const std::string& url) const;
+
   // A prefetcher for one walk when pages may be fetched at once; else null.
   Result<std::unique_ptr<PagePrefetcher>> Prefetcher(const Options& values);
 
@@ -56,6 +62,13 @@ class RestRequests {
   // The client, made on first use (with the values of the first read).
   Result<http::HttpClient*> Client(const Options& values);
   Result<std::unique_ptr<http::Authenticator>> MakeAuth(const Options& values);
+  // The base URL, its placeholders filled (and kept from moving its host),
+  // without a trailing '/'.
+  Result<std::string> BaseUrl(const Options& values) const;
+  // The endpoint parameters whose values come from secret options.
+  Result<http::QueryParams> CredentialParams(const Options& values) const;
+  // `url` with the credential parameters put back.
+  std::string Signed(const std::string& url) const;
 
   std::shared_ptr<const RestSpec> spec_;
   Options connection_;
@@ -65,6 +78,7 @@ class RestRequests {
   std::unique_ptr<http::MultiFetcher> fetcher_;  // parallel_ > 1
   std::unique_ptr<http::Authenticator> auth_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  http::QueryParams credential_params_;
 };
 
 }  // namespace lakeflow::rest

@@ -303,7 +303,8 @@ Result<RestSpec> LoadRestSpec(const std::string& path) {
 }
 
 Result<std::optional<std::string>> ExpandTemplate(std::string_view text, const Options& values,
-                                                  std::string_view what, bool unset_ok) {
+                                                  std::string_view what, bool unset_ok,
+                                                  const TemplateEscape& escape) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
@@ -321,7 +322,12 @@ Result<std::optional<std::string>> ExpandTemplate(std::string_view text, const O
       if (unset_ok) return std::optional<std::string>();
       return Status::Invalid("{} needs option '{}', which is not set", what, name);
     }
-    out.append(*value);
+    if (escape) {
+      LF_ASSIGN_OR_RETURN(std::string escaped, escape(name, *value));
+      out.append(escaped);
+    } else {
+      out.append(*value);
+    }
     pos = close + 1;
   }
   return std::optional<std::string>(std::move(out));

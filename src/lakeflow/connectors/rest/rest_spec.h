@@ -7,6 +7,7 @@
 // format is documented in docs/rest-connectors.md.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -101,9 +102,16 @@ struct RestSpec {
 Result<RestSpec> ParseRestSpec(std::string_view yaml, const std::string& file);
 Result<RestSpec> LoadRestSpec(const std::string& path);
 
-// Fills "{name}" placeholders from `values`. An unset name is an error naming
-// `what` and the option, unless `unset_ok`, which returns nullopt instead.
+// How a value is written into the text a template expands to (a URL path
+// escapes it): the written form, or an error naming the option.
+using TemplateEscape =
+    std::function<Result<std::string>(std::string_view option, const std::string& value)>;
+
+// Fills "{name}" placeholders from `values`, each through `escape` when one
+// is given. An unset name is an error naming `what` and the option, unless
+// `unset_ok`, which returns nullopt instead.
 Result<std::optional<std::string>> ExpandTemplate(std::string_view text, const Options& values,
-                                                  std::string_view what, bool unset_ok = false);
+                                                  std::string_view what, bool unset_ok = false,
+                                                  const TemplateEscape& escape = nullptr);
 
 }  // namespace lakeflow::rest
