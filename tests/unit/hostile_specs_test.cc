@@ -3,11 +3,14 @@
 // field, never an abort later when a name reaches JSON.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "lakeflow/connectors/rest/rest_spec.h"
 #include "lakeflow/pipeline/pipeline_spec.h"
+#include "lakeflow/simulator/spec.h"
 #include "testing/hostile.h"
+#include "testing/test_util.h"
 
 namespace lakeflow {
 namespace {
@@ -98,6 +101,16 @@ TEST(HostileRestSpec, DeepSchemaIsOneErrorLine) {
   ASSERT_FALSE(spec.ok());
   EXPECT_NE(spec.status().message().find("nested deeper"), std::string::npos)
       << spec.status().message().substr(0, 300);
+}
+
+TEST(HostileSimulatorSpec, BytesThatAreNotUtf8NameTheFileAndLine) {
+  testing::TempDir dir("lakeflow_hostile_sim");
+  std::ofstream(dir.path() + "/endpoints.yaml")
+      << "endpoints:\n  - path: /x" << kNotUtf8 << "\n    corpus: x\n";
+  auto spec = simulator::LoadSpec(dir.path());
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("endpoints.yaml:2: not valid UTF-8"), std::string::npos)
+      << spec.status().message();
 }
 
 }  // namespace

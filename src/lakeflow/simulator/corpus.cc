@@ -485,7 +485,9 @@ void Corpus::AddFutureRecords(const std::string& cursor_field, int64_t count, in
       r["sha"] = fmt::format("f{:07x}{}", k, r["sha"].get<std::string>().substr(8));
     }
     if (r.contains("node_id")) r["node_id"] = fmt::format("future:{}", k);
-    std::string key = r.contains("id") ? IdText(r["id"]) : r.value("sha", std::string());
+    std::string key = r.contains("id")                            ? IdText(r["id"])
+                      : r.contains("sha") && r["sha"].is_string() ? r["sha"].get<std::string>()
+                                                                  : std::string();
     id_index_[key] = Append(Stored{r, r.dump()});
   }
 }
