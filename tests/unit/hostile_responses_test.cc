@@ -95,5 +95,18 @@ TEST(HostileSimulatorRequest, DeepRecordBodyIsA400) {
   EXPECT_EQ(health->status, 200);
 }
 
+TEST(HostileSimulatorRequest, ARecordBodyKeepsItsKeyOrder) {
+  simulator::ServerOptions options;
+  options.spec_dir = "github";
+  auto server = testing::StartSimulator(options);
+  ASSERT_NE(server, nullptr);
+  httplib::Client client("127.0.0.1", server->port());
+  auto res =
+      client.Post("/_simulator/issues/records", R"({"zeta":1,"alpha":2})", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_LT(res->body.find("zeta"), res->body.find("alpha")) << res->body;
+}
+
 }  // namespace
 }  // namespace lakeflow

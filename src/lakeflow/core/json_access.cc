@@ -30,15 +30,29 @@ bool JsonDepthWithin(std::string_view text, int max_depth) {
   return true;
 }
 
-Result<Json> ParseJson(std::string_view text, std::string_view where, StatusCode code) {
+namespace {
+
+template <typename J>
+Result<J> Parse(std::string_view text, std::string_view where, StatusCode code) {
   // Checked first: the parser itself is iterative, but a deep tree would
   // overflow the stack later, in dump() or a comparison.
   if (!JsonDepthWithin(text)) {
     return Status(code, fmt::format("{}: JSON nested deeper than {} levels", where, kMaxJsonDepth));
   }
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  J j = J::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status(code, fmt::format("{}: not valid JSON", where));
   return j;
+}
+
+}  // namespace
+
+Result<Json> ParseJson(std::string_view text, std::string_view where, StatusCode code) {
+  return Parse<Json>(text, where, code);
+}
+
+Result<nlohmann::ordered_json> ParseOrderedJson(std::string_view text, std::string_view where,
+                                                StatusCode code) {
+  return Parse<nlohmann::ordered_json>(text, where, code);
 }
 
 std::string DumpJson(const Json& value, int indent) {

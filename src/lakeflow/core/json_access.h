@@ -34,6 +34,10 @@ bool JsonDepthWithin(std::string_view text, int max_depth = kMaxJsonDepth);
 // nested deeper than N levels".
 Result<Json> ParseJson(std::string_view text, std::string_view where,
                        StatusCode code = StatusCode::kInvalidArgument);
+// The same, keeping object keys in the order they came (the simulator serves
+// records as they were recorded).
+Result<nlohmann::ordered_json> ParseOrderedJson(std::string_view text, std::string_view where,
+                                                StatusCode code = StatusCode::kInvalidArgument);
 
 // The members of one JSON object, each read with its type checked. A member
 // that is absent or null takes the fallback of the *Or accessors; the others

@@ -201,7 +201,7 @@ std::string IdText(const Json& id) {
 Result<std::unique_ptr<Corpus>> Corpus::Load(const std::string& file, int64_t scale) {
   auto text = ReadWholeFile(file);
   if (!text.ok()) return Status::IOError("{}: cannot read", file);
-  LF_ASSIGN_OR_RETURN(Json doc, ParseJson(*text, file));
+  LF_ASSIGN_OR_RETURN(Json doc, ParseOrderedJson(*text, file));
   auto corpus = std::make_unique<Corpus>();
   if (doc.is_object()) {
     corpus->single_entity_ = true;

@@ -437,7 +437,7 @@ void Server::HandleControl(const httplib::Request& req, httplib::Response& res) 
   Corpus& corpus = *it->second;
   int64_t now = NowMicros();
   if (seg.size() == 3 && seg[2] == "records" && req.method == "POST") {
-    auto body = ParseJson(req.body, "body");
+    auto body = ParseOrderedJson(req.body, "body");
     if (!body.ok()) return SendError(res, 400, body.status().message());
     std::unique_lock<std::shared_mutex> lock(corpora_mu_);
     auto text = corpus.Upsert(*body, now);

@@ -110,10 +110,11 @@ Result<EndpointSpec> ParseEndpoint(const YamlReader& r, const YAML::Node& n,
   LF_ASSIGN_OR_RETURN(auto paths, r.Strings(n, "path", where));
   if (!paths.empty()) e.paths = std::move(paths);
   LF_ASSIGN_OR_RETURN(auto params, r.Map(n, "params", where));
-  for (auto& [k, v] : params) {
-    auto same = [&](const auto& kv) { return kv.first == k; };
+  for (auto& param : params) {
+    // A table's parameter replaces the default of the same name.
+    auto same = [&](const auto& kv) { return kv.first == param.first; };
     e.params.erase(std::remove_if(e.params.begin(), e.params.end(), same), e.params.end());
-    e.params.emplace_back(k, v);
+    e.params.push_back(param);
   }
   if (n["records"]) {
     LF_ASSIGN_OR_RETURN(e.records, r.String(n, "records", where));
