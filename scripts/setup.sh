@@ -15,6 +15,11 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format curl
 )
 
+# The libFuzzer build (scripts/fuzz.sh, the sanitizer step of scripts/test.sh) is clang's.
+if [[ "${CMAKE_ARGS:-}" == *-DLAKEFLOW_FUZZ=ON* ]]; then
+  APT_PACKAGES+=(clang-14 libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "lakeflow/core/file_io.h"
+#include "lakeflow/core/json_access.h"
+#include "lakeflow/core/utf8.h"
 
 namespace lakeflow {
 
@@ -60,38 +62,44 @@ json ToJson(const Connection& c) {
           {"secret_options", c.secret_options}};
 }
 
+// Connection files are read as outside JSON: anyone with the folder may have
+// edited one, so every member's type is checked.
 Result<Connection> FromJson(const json& j, const std::string& path) {
-  if (!j.is_object() || !j.contains("name") || !j.contains("source") || !j["name"].is_string() ||
-      !j["source"].is_string()) {
-    return Status::IOError("connection file {} is corrupt: needs 'name' and 'source'", path);
-  }
+  std::string where = "connection file " + path + " is corrupt";
+  LF_ASSIGN_OR_RETURN(auto fields, JsonFields::Of(j, where, StatusCode::kIO));
   Connection c;
-  c.name = j["name"].get<std::string>();
-  c.source = j["source"].get<std::string>();
-  if (j.contains("options")) {
-    if (!j["options"].is_object())
-      return Status::IOError("connection file {} is corrupt: 'options' must be an object", path);
-    for (const auto& [k, v] : j["options"].items()) {
-      if (!v.is_string())
-        return Status::IOError("connection file {} is corrupt: option '{}' must be a string", path,
-                               k);
+  LF_ASSIGN_OR_RETURN(c.name, fields.String("name"));
+  LF_ASSIGN_OR_RETURN(c.source, fields.String("source"));
+  if (const json* options = fields.Find("options")) {
+    if (!options->is_object()) return fields.Error("options", "must be an object");
+    for (const auto& [k, v] : options->items()) {
+      if (!v.is_string()) return Status::IOError("{}: option '{}' must be a string", where, k);
       c.options.Set(k, v.get<std::string>());
     }
   }
-  for (const auto& a : j.value("allowed_options", json::array())) {
-    if (a.is_string()) c.allowed_options.push_back(a.get<std::string>());
-  }
-  if (auto s = j.find("secret_options"); s != j.end() && s->is_array()) {
-    for (const auto& name : *s)
-      if (name.is_string()) c.secret_options.push_back(name.get<std::string>());
-  }
+  LF_ASSIGN_OR_RETURN(c.allowed_options, fields.StringsOr("allowed_options"));
+  LF_ASSIGN_OR_RETURN(c.secret_options, fields.StringsOr("secret_options"));
   return c;
+}
+
+// Every text of `c` is written as JSON, which cannot hold bytes that are not
+// UTF-8: they are refused here, naming the option, rather than abort the write.
+Status CheckUtf8Texts(const Connection& c) {
+  LF_RETURN_IF_ERROR(CheckUtf8(c.source, "the source name"));
+  for (const auto& [k, v] : c.options) {
+    LF_RETURN_IF_ERROR(CheckUtf8(k, "an option name"));
+    LF_RETURN_IF_ERROR(CheckUtf8(v, fmt::format("the value of option '{}'", k)));
+  }
+  for (const auto& a : c.allowed_options) LF_RETURN_IF_ERROR(CheckUtf8(a, "an allowed option"));
+  return Status::OK();
 }
 
 }  // namespace
 
 Status ConnectionStore::Create(const Connection& connection, bool replace) {
   LF_RETURN_IF_ERROR(ValidateConnectionName(connection.name));
+  auto texts = CheckUtf8Texts(connection);
+  if (!texts.ok()) return texts.WithContext(fmt::format("connection '{}'", connection.name));
   std::error_code ec;
   fs::create_directories(home_ + "/connections", ec);
   if (ec) return Status::IOError("cannot create {}/connections: {}", home_, ec.message());
@@ -109,9 +117,8 @@ Result<Connection> ConnectionStore::Get(std::string_view name) const {
   auto text = ReadWholeFile(path);
   if (!text.ok())
     return Status::NotFound("unknown connection '{}' (none in {}/connections)", name, home_);
-  auto j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    return Status::IOError("connection file {} is corrupt: not valid JSON", path);
+  LF_ASSIGN_OR_RETURN(json j,
+                      ParseJson(*text, "connection file " + path + " is corrupt", StatusCode::kIO));
   return FromJson(j, path);
 }
 

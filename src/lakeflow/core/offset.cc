@@ -1,5 +1,7 @@
 #include "lakeflow/core/offset.h"
 
+#include "lakeflow/core/json_access.h"
+
 namespace lakeflow {
 
 std::string OffsetToString(const Offset& offset) {
@@ -8,8 +10,7 @@ std::string OffsetToString(const Offset& offset) {
 
 Result<Offset> OffsetFromString(std::string_view text, std::string_view where) {
   if (text.empty()) return Offset();
-  auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::Invalid("{}: offset is not valid JSON", where);
+  LF_ASSIGN_OR_RETURN(Json j, ParseJson(text, fmt::format("{}: offset", where)));
   if (j.is_null()) return Offset();
   if (!j.is_object())
     return Status::Invalid("{}: offset must be a JSON object, got {}", where, j.type_name());

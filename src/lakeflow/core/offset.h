@@ -23,7 +23,8 @@ using Offset = std::optional<Json>;
 // Canonical text: "null" for no offset, else the compact sorted dump.
 std::string OffsetToString(const Offset& offset);
 // Parses offset text; "null" and "" give no offset. Anything but an object or
-// null is refused, naming `where` (a checkpoint file, an option).
+// null is refused, naming `where` (a checkpoint file, an option), and so is
+// nesting deeper than kMaxJsonDepth (core/json_access.h).
 Result<Offset> OffsetFromString(std::string_view text, std::string_view where);
 bool OffsetsEqual(const Offset& a, const Offset& b);
 

@@ -13,6 +13,10 @@
 
 namespace lakeflow {
 
+// How deeply types may nest (ARRAY<ARRAY<...>>, STRUCT<a: STRUCT<...>>) in
+// either form: parsers recurse per level, and no real schema comes near it.
+inline constexpr int kMaxTypeDepth = 64;
+
 // Parses a Spark DDL column list. Errors name the position and what was expected.
 Result<SchemaPtr> ParseDdl(std::string_view ddl);
 

@@ -29,8 +29,8 @@ class DdlParser {
       LF_ASSIGN_OR_RETURN(auto field, Column());
       for (const auto& f : fields) {
         if (EqualsIgnoreCase(f->name(), field->name())) {
-          return Status::Invalid("bad DDL at position {}: duplicate column '{}' in \"{}\"", start,
-                                 field->name(), text_);
+          return Status::Invalid("bad DDL at position {}: duplicate column '{}' in {}", start,
+                                 field->name(), Quoted());
         }
       }
       fields.push_back(std::move(field));
@@ -67,8 +67,20 @@ class DdlParser {
   }
 
   // Parses a type and returns it as a field named `name` (variant needs the
-  // field to carry its marker).
+  // field to carry its marker). Each level of nesting recurses, so the depth
+  // is bounded: hostile DDL must not reach the end of the stack.
   Result<FieldPtr> Type(const std::string& name) {
+    if (depth_ == kMaxTypeDepth) {
+      return Status::Invalid("bad DDL at position {}: types nested deeper than {} levels in {}",
+                             pos_, kMaxTypeDepth, Quoted());
+    }
+    ++depth_;
+    auto field = TypeAtThisDepth(name);
+    --depth_;
+    return field;
+  }
+
+  Result<FieldPtr> TypeAtThisDepth(const std::string& name) {
     SkipSpace();
     size_t start = pos_;
     std::string word = Word();
@@ -101,8 +113,8 @@ class DdlParser {
     }
     auto type = PrimitiveTypeFromSparkName(text_.substr(start, end - start));
     if (!type.ok()) {
-      return Status::Invalid("bad DDL at position {}: {} in \"{}\"", start, type.status().message(),
-                             text_);
+      return Status::Invalid("bad DDL at position {}: {} in {}", start, type.status().message(),
+                             Quoted());
     }
     return arrow::field(name, *type);
   }
@@ -194,11 +206,20 @@ class DdlParser {
   bool AtEnd() const { return pos_ >= text_.size(); }
 
   Status Error(std::string_view expected) const {
-    return Status::Invalid("bad DDL at position {}: expected {} in \"{}\"", pos_, expected, text_);
+    return Status::Invalid("bad DDL at position {}: expected {} in {}", pos_, expected, Quoted());
+  }
+
+  // The DDL for an error line: whole when short, else its start, so a
+  // megabyte of hostile text does not become the message.
+  std::string Quoted() const {
+    constexpr size_t kShown = 200;
+    if (text_.size() <= kShown) return fmt::format("\"{}\"", text_);
+    return fmt::format("\"{}...\" ({} bytes)", text_.substr(0, kShown), text_.size());
   }
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 std::string QuoteName(const std::string& name) {

@@ -9,22 +9,40 @@
 #include <fstream>
 #include <sstream>
 
+#include "lakeflow/core/json_access.h"
+
 namespace lakeflow {
 
 namespace fs = std::filesystem;
 
 namespace {
 
+Status Corrupt(const std::string& path, std::string_view why) {
+  return Status::IOError(
+      "checkpoint file {} is corrupt ({}); delete the checkpoint directory to start the stream "
+      "over",
+      path, why);
+}
+
+// The file's JSON object. Checkpoint files may have been edited or damaged,
+// so they are read as outside JSON: nesting bounded, types checked.
 Result<Json> ReadJsonFile(const std::string& path) {
   LF_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::IOError(
-        "checkpoint file {} is corrupt (not a JSON object); delete the checkpoint "
-        "directory to start the stream over",
-        path);
+  if (!JsonDepthWithin(text)) {
+    return Corrupt(path, fmt::format("nested deeper than {} levels", kMaxJsonDepth));
   }
-  return j;
+  auto j = ParseJson(text, path);
+  if (!j.ok() || !j->is_object()) return Corrupt(path, "not a JSON object");
+  return std::move(j).value();
+}
+
+// The offset in member `name` of an offsets file: an object, or null for none.
+Result<Offset> OffsetMember(const Json& file, const char* name, const std::string& path) {
+  auto it = file.find(name);
+  if (it == file.end()) return Corrupt(path, "needs batch, start and end");
+  if (it->is_null()) return Offset();
+  if (!it->is_object()) return Corrupt(path, "offsets must be JSON objects");
+  return Offset(*it);
 }
 
 // The largest batch number among the files of `subdir`; -1 if none.
@@ -54,14 +72,14 @@ Result<Checkpoint> Checkpoint::Open(const std::string& dir, const Json& identity
   LF_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir + "/.lock", "checkpoint " + dir));
   std::string meta = dir + "/metadata";
   if (!fs::exists(meta)) {
-    LF_RETURN_IF_ERROR(WriteFileAtomically(meta, identity.dump() + "\n"));
+    LF_RETURN_IF_ERROR(WriteFileAtomically(meta, DumpJson(identity) + "\n"));
     return Checkpoint(dir, std::move(lock));
   }
   LF_ASSIGN_OR_RETURN(Json existing, ReadJsonFile(meta));
   if (existing != identity) {
     return Status::Invalid(
         "checkpoint {} belongs to another stream ({}), not {}; use a new checkpoint directory", dir,
-        existing.dump(), identity.dump());
+        DumpJson(existing), DumpJson(identity));
   }
   return Checkpoint(dir, std::move(lock));
 }
@@ -71,25 +89,14 @@ Result<std::optional<PlannedBatch>> Checkpoint::LastPlanned() const {
   if (id < 0) return std::optional<PlannedBatch>();
   std::string path = fmt::format("{}/offsets/{}", dir_, id);
   LF_ASSIGN_OR_RETURN(Json j, ReadJsonFile(path));
-  if (!j.contains("start") || !j.contains("end") || !j.value("batch", Json()).is_number_integer() ||
-      j["batch"].get<int64_t>() != id) {
-    return Status::IOError(
-        "checkpoint file {} is corrupt (needs batch, start and end); delete the checkpoint "
-        "directory to start the stream over",
-        path);
+  auto batch_id = j.find("batch");
+  if (batch_id == j.end() || JsonInteger(*batch_id) != id) {
+    return Corrupt(path, "needs batch, start and end");
   }
   PlannedBatch batch;
   batch.id = id;
-  auto start = OffsetFromString(j["start"].dump(), path);
-  auto end = OffsetFromString(j["end"].dump(), path);
-  if (!start.ok() || !end.ok()) {
-    return Status::IOError(
-        "checkpoint file {} is corrupt (offsets must be JSON objects); delete the checkpoint "
-        "directory to start the stream over",
-        path);
-  }
-  batch.start = std::move(start).value();
-  batch.end = std::move(end).value();
+  LF_ASSIGN_OR_RETURN(batch.start, OffsetMember(j, "start", path));
+  LF_ASSIGN_OR_RETURN(batch.end, OffsetMember(j, "end", path));
   return std::optional<PlannedBatch>(std::move(batch));
 }
 

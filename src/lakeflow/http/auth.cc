@@ -1,8 +1,11 @@
 #include "lakeflow/http/auth.h"
 
+#include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "lakeflow/core/arrow_json.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/http/http_client.h"
 #include "lakeflow/http/url.h"
 
@@ -82,21 +85,41 @@ class OAuth2Auth : public Authenticator {
           "or refresh token",
           RedactUrl(config_.token_url), response->status);
     }
-    auto j = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.contains("access_token") || !j["access_token"].is_string()) {
-      return Status::SourceError("OAuth2 token response from {} has no access_token",
-                                 RedactUrl(config_.token_url));
-    }
-    token_ = j["access_token"].get<std::string>();
-    if (j.contains("refresh_token") && j["refresh_token"].is_string()) {
-      config_.refresh_token = j["refresh_token"].get<std::string>();  // rotated refresh tokens
-    }
-    int64_t lifetime = j.value("expires_in", 3600);
+    std::string where = fmt::format("OAuth2 token response from {}", RedactUrl(config_.token_url));
+    LF_ASSIGN_OR_RETURN(Json j, ParseJson(response->body, where, StatusCode::kSource));
+    LF_ASSIGN_OR_RETURN(auto fields, JsonFields::Of(j, where, StatusCode::kSource));
+    LF_ASSIGN_OR_RETURN(std::string token, fields.String("access_token"));
+    // Rotated refresh tokens replace the one configured.
+    LF_ASSIGN_OR_RETURN(std::string refresh,
+                        fields.StringOr("refresh_token", config_.refresh_token));
+    LF_ASSIGN_OR_RETURN(int64_t lifetime, Lifetime(fields));
+    token_ = std::move(token);
+    config_.refresh_token = std::move(refresh);
     // Renew a minute early (or halfway, for short-lived tokens) so a request
     // never leaves with a token about to lapse.
     int64_t margin = std::min<int64_t>(60, lifetime / 2);
     expires_ = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime - margin);
     return Status::OK();
+  }
+
+  // expires_in, in seconds: a number, or digits in a string as some servers
+  // send it; absent, an hour. Capped at a year, so the deadline never overflows.
+  static Result<int64_t> Lifetime(const JsonFields& fields) {
+    constexpr int64_t kYear = 365LL * 24 * 3600;
+    const Json* v = fields.Find("expires_in");
+    if (!v) return int64_t{3600};
+    std::optional<int64_t> seconds;
+    if (v->is_string()) {
+      const auto& text = v->get_ref<const std::string&>();
+      int64_t n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec == std::errc() && end == text.data() + text.size()) seconds = n;
+    } else if (v->is_number()) {
+      // Whole seconds only; anything past a year (even 1e30) is a year.
+      seconds = v->get<double>() > kYear ? kYear : JsonInteger(*v);
+    }
+    if (!seconds || *seconds < 0) return fields.Error("expires_in", "must be a number of seconds");
+    return std::min(*seconds, kYear);
   }
 
   OAuth2Config config_;

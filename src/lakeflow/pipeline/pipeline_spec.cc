@@ -22,7 +22,7 @@ Status ParseConfiguration(const YamlReader& r, const YAML::Node& n, const std::s
   if (!n) return Status::OK();
   if (!n.IsMap()) return r.At(n, where, "expected a mapping");
   for (const auto& kv : n) {
-    std::string key = kv.first.as<std::string>();
+    LF_ASSIGN_OR_RETURN(std::string key, r.Key(kv.first, where));
     std::string field = where + "." + key;
     if (key == "scd_type") {
       if (!kv.second.IsScalar()) return r.At(kv.second, field, "expected a string");
@@ -34,7 +34,8 @@ Status ParseConfiguration(const YamlReader& r, const YAML::Node& n, const std::s
       LF_ASSIGN_OR_RETURN(std::string seq, r.String(n, key, where));
       t->sequence_by = seq;
     } else if (kv.second.IsScalar()) {
-      t->source_options.Set(key, kv.second.as<std::string>());
+      LF_ASSIGN_OR_RETURN(std::string value, r.Scalar(kv.second, field));
+      t->source_options.Set(key, value);
     } else {
       return r.At(kv.second, field, "a source option must be a string");
     }

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <sstream>
 
+#include "lakeflow/core/file_io.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/time_parse.h"
 
 namespace lakeflow::simulator {
@@ -198,10 +199,9 @@ std::string IdText(const Json& id) {
 }
 
 Result<std::unique_ptr<Corpus>> Corpus::Load(const std::string& file, int64_t scale) {
-  std::ifstream in(file);
-  if (!in) return Status::IOError("{}: cannot read", file);
-  Json doc = Json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Status::Invalid("{}: not valid JSON", file);
+  auto text = ReadWholeFile(file);
+  if (!text.ok()) return Status::IOError("{}: cannot read", file);
+  LF_ASSIGN_OR_RETURN(Json doc, ParseOrderedJson(*text, file));
   auto corpus = std::make_unique<Corpus>();
   if (doc.is_object()) {
     corpus->single_entity_ = true;
@@ -405,7 +405,8 @@ Json Corpus::ValueAt(size_t i) const {
   if (const Stored* s = StoredAt(i)) return s->value;
   std::string text;
   AppendText(i, &text);
-  return Json::parse(text);
+  // The corpus's own text (templates and stored records were JSON): it parses.
+  return Json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
 std::optional<size_t> Corpus::FindById(const std::string& id) const {
@@ -484,7 +485,9 @@ void Corpus::AddFutureRecords(const std::string& cursor_field, int64_t count, in
       r["sha"] = fmt::format("f{:07x}{}", k, r["sha"].get<std::string>().substr(8));
     }
     if (r.contains("node_id")) r["node_id"] = fmt::format("future:{}", k);
-    std::string key = r.contains("id") ? IdText(r["id"]) : r.value("sha", std::string());
+    std::string key = r.contains("id")                            ? IdText(r["id"])
+                      : r.contains("sha") && r["sha"].is_string() ? r["sha"].get<std::string>()
+                                                                  : std::string();
     id_index_[key] = Append(Stored{r, r.dump()});
   }
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/simulator/query.h"
 
 namespace lakeflow::simulator {
@@ -436,10 +437,10 @@ void Server::HandleControl(const httplib::Request& req, httplib::Response& res) 
   Corpus& corpus = *it->second;
   int64_t now = NowMicros();
   if (seg.size() == 3 && seg[2] == "records" && req.method == "POST") {
-    Json body = Json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return SendError(res, 400, "body is not JSON");
+    auto body = ParseOrderedJson(req.body, "body");
+    if (!body.ok()) return SendError(res, 400, body.status().message());
     std::unique_lock<std::shared_mutex> lock(corpora_mu_);
-    auto text = corpus.Upsert(body, now);
+    auto text = corpus.Upsert(*body, now);
     if (!text.ok()) return SendError(res, 400, text.status().message());
     InvalidateCache();
     return res.set_content(*text, kJson);

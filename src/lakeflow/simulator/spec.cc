@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "lakeflow/core/file_io.h"
 #include "lakeflow/core/yaml_reader.h"
 
 namespace lakeflow::simulator {
@@ -216,13 +217,15 @@ Result<Spec> LoadSpec(const std::string& dir) {
   std::string file = (std::filesystem::path(dir) / "endpoints.yaml").string();
   YamlReader err(file);
   // yaml-cpp reports through exceptions; they stop here as one-line Statuses.
+  auto text = ReadWholeFile(file);
+  if (!text.ok()) return Status::IOError("{}: cannot read", file);
+  // Names from the spec reach JSON (and so must be UTF-8): refused by line.
+  LF_RETURN_IF_ERROR(CheckUtf8Lines(*text, file));
   try {
-    YAML::Node root = YAML::LoadFile(file);
+    YAML::Node root = YAML::Load(*text);
     LF_ASSIGN_OR_RETURN(Spec spec, ParseSpec(err, root));
     spec.dir = dir;
     return spec;
-  } catch (const YAML::BadFile&) {
-    return Status::IOError("{}: cannot read", file);
   } catch (const YAML::Exception& e) {
     return Status::Invalid("{}:{}: {}", file, e.mark.line + 1, e.msg);
   }

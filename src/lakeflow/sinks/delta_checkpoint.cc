@@ -11,6 +11,7 @@
 #include "lakeflow/connect/record_stream.h"
 #include "lakeflow/core/arrow_json.h"
 #include "lakeflow/core/file_io.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/schema.h"
 #include "lakeflow/sinks/delta_data.h"
 
@@ -29,10 +30,6 @@ constexpr const char* kCheckpointDdl =
     "partitionColumns: ARRAY<STRING>, configuration: MAP<STRING, STRING>, createdTime: BIGINT>, "
     "protocol STRUCT<minReaderVersion: INT, minWriterVersion: INT, readerFeatures: ARRAY<STRING>, "
     "writerFeatures: ARRAY<STRING>>";
-
-std::string CheckpointPath(const std::string& dir, int64_t version) {
-  return fmt::format("{}/_delta_log/{:020d}.checkpoint.parquet", dir, version);
-}
 
 // Every action of `state` as a checkpoint row, in JSON.
 std::vector<std::string> CheckpointRecords(const TableState& state) {
@@ -78,6 +75,10 @@ Status WriteParquet(const std::string& path, BatchIterator* rows, const std::str
 
 }  // namespace
 
+std::string CheckpointPath(const std::string& dir, int64_t version) {
+  return fmt::format("{}/_delta_log/{:020d}.checkpoint.parquet", dir, version);
+}
+
 Status WriteCheckpoint(const std::string& dir, const TableState& state, const std::string& table) {
   LF_ASSIGN_OR_RETURN(auto schema, ParseDdl(kCheckpointDdl));
   auto records = CheckpointRecords(state);
@@ -103,12 +104,12 @@ Result<std::optional<int64_t>> LastCheckpoint(const std::string& dir, const std:
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::optional<int64_t>();
   LF_ASSIGN_OR_RETURN(auto text, ReadWholeFile(path));
-  auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("version") ||
-      !j["version"].is_number_integer()) {
-    return Status::IOError("table '{}': {} is not valid", table, path);
-  }
-  return std::optional<int64_t>(j["version"].get<int64_t>());
+  std::string where = fmt::format("table '{}': {}", table, path);
+  LF_ASSIGN_OR_RETURN(Json j, ParseJson(text, where, StatusCode::kIO));
+  LF_ASSIGN_OR_RETURN(auto fields, JsonFields::Of(j, where, StatusCode::kIO));
+  LF_ASSIGN_OR_RETURN(int64_t version, fields.Int("version"));
+  if (version < 0) return fields.Error("version", "must not be negative");
+  return std::optional<int64_t>(version);
 }
 
 Result<std::vector<Json>> ReadCheckpoint(const std::string& dir, int64_t version,
@@ -120,10 +121,9 @@ Result<std::vector<Json>> ReadCheckpoint(const std::string& dir, int64_t version
     // A row is one action: its JSON is the commit line it stands for.
     std::string text;
     AppendJsonRecord(*batch, row, &text);
-    auto action = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (action.is_discarded()) {
-      return Status::IOError("table '{}': {} row {} is not readable", table, path, row);
-    }
+    LF_ASSIGN_OR_RETURN(
+        Json action,
+        ParseJson(text, fmt::format("table '{}': {} row {}", table, path, row), StatusCode::kIO));
     out.push_back(std::move(action));
   }
   return out;

@@ -12,6 +12,9 @@
 
 namespace lakeflow::sinks::delta {
 
+// `_delta_log/NNN.checkpoint.parquet` for `version`.
+std::string CheckpointPath(const std::string& dir, int64_t version);
+
 // Writes the checkpoint of `state` (at state.version), then _last_checkpoint.
 // Removes are omitted, as the protocol allows for expired tombstones.
 Status WriteCheckpoint(const std::string& dir, const TableState& state, const std::string& table);

@@ -144,7 +144,7 @@ Status PrepareSchema(const TableWrite& w, bool snapshot, TableContext* t, Pendin
     return Status::OK();
   }
   if (DeltaSchemaJson(*t->schema) == DeltaSchemaJson(*t->state->schema)) return Status::OK();
-  if (NeedsTimestampNtz(*t->schema) && t->state->protocol.value("minReaderVersion", 1) < 3) {
+  if (NeedsTimestampNtz(*t->schema) && t->state->reader_version < 3) {
     out->actions.push_back(Json{{"protocol", ProtocolFor(*t->schema)}});
   }
   Json metadata;

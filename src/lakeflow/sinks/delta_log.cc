@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "lakeflow/core/file_io.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/sinks/delta_checkpoint.h"
 #include "lakeflow/sinks/delta_data.h"
 #include "lakeflow/sinks/delta_schema.h"
@@ -21,65 +22,73 @@ namespace fs = std::filesystem;
 // The only reader feature this engine writes, and so the only one it reads.
 constexpr const char* kNtzFeature = "timestampNtz";
 
-Status CheckProtocol(const Json& p, const std::string& table) {
-  int reader = p.value("minReaderVersion", 1);
-  if (reader == 2 || reader > 3) {
+// Actions are read as outside JSON (another writer, or a damaged file, may
+// have put anything there): every member's type is checked, and a wrong one is
+// an error naming the action and the member.
+Status ApplyProtocol(const JsonFields& p, TableState* state, const std::string& table) {
+  LF_ASSIGN_OR_RETURN(int64_t reader, p.IntOr("minReaderVersion", 1));
+  if (reader < 1 || reader == 2 || reader > 3) {
     return Status::Invalid("table '{}': Delta reader version {} is not supported", table, reader);
   }
   // Writer versions 3 to 6 bring constraints, change data feed, generated or
   // identity columns, which a write here would not honour.
-  int writer = p.value("minWriterVersion", 2);
-  if (writer > 2 && writer != 7) {
+  LF_ASSIGN_OR_RETURN(int64_t writer, p.IntOr("minWriterVersion", 2));
+  if (writer < 1 || (writer > 2 && writer != 7)) {
     return Status::Invalid("table '{}': Delta writer version {} is not supported", table, writer);
   }
   for (const char* list : {"readerFeatures", "writerFeatures"}) {
-    if (!p.contains(list) || !p[list].is_array()) continue;
-    for (const auto& f : p[list]) {
+    LF_ASSIGN_OR_RETURN(auto features, p.StringsOr(list));
+    for (const auto& f : features) {
       if (f != kNtzFeature) {
-        return Status::Invalid("table '{}': Delta table feature {} is not supported", table,
-                               f.dump());
+        return Status::Invalid("table '{}': Delta table feature '{}' is not supported", table, f);
       }
     }
   }
+  state->protocol = p.json();
+  state->reader_version = reader;
   return Status::OK();
 }
 
-Status ApplyMetadata(const Json& m, TableState* state, const std::string& table) {
-  if (m.contains("partitionColumns") && m["partitionColumns"].is_array() &&
-      !m["partitionColumns"].empty()) {
+Status ApplyMetadata(const JsonFields& m, TableState* state, const std::string& table) {
+  const Json* partitions = m.Find("partitionColumns");
+  if (partitions && partitions->is_array() && !partitions->empty()) {
     return Status::Invalid("table '{}': partitioned Delta tables are not supported", table);
   }
-  if (m.contains("configuration") && m["configuration"].is_object()) {
-    auto mode = m["configuration"].value("delta.columnMapping.mode", std::string("none"));
+  LF_ASSIGN_OR_RETURN(auto configuration, m.OptionalObject("configuration"));
+  if (configuration) {
+    LF_ASSIGN_OR_RETURN(auto mode, configuration->StringOr("delta.columnMapping.mode", "none"));
     if (mode != "none") {
       return Status::Invalid("table '{}': Delta column mapping is not supported", table);
     }
   }
-  if (!m.contains("schemaString") || !m["schemaString"].is_string()) {
-    return Status::Invalid("table '{}': metaData without a schemaString", table);
-  }
-  LF_ASSIGN_OR_RETURN(state->schema,
-                      TableSchemaFromDelta(m["schemaString"].get<std::string>(), table));
-  state->metadata = m;
+  LF_ASSIGN_OR_RETURN(std::string schema, m.String("schemaString"));
+  LF_ASSIGN_OR_RETURN(state->schema, TableSchemaFromDelta(schema, table));
+  state->metadata = m.json();
   return Status::OK();
 }
 
-Status ApplyAdd(const Json& a, TableState* state, const std::string& table) {
-  if (!a.contains("path") || !a["path"].is_string()) {
-    return Status::Invalid("table '{}': add action without a path", table);
-  }
-  if (a.contains("deletionVector") && !a["deletionVector"].is_null()) {
+Status ApplyAdd(const JsonFields& a, TableState* state, const std::string& table) {
+  if (a.Find("deletionVector")) {
     return Status::Invalid("table '{}': Delta deletion vectors are not supported", table);
   }
   AddFile file;
-  file.path = a["path"].get<std::string>();
-  file.size = a.value("size", int64_t{0});
-  file.modification_time = a.value("modificationTime", int64_t{0});
-  if (a.contains("stats") && a["stats"].is_string()) {
-    file.stats = Json::parse(a["stats"].get<std::string>(), nullptr, /*allow_exceptions=*/false);
-    if (file.stats.is_discarded()) file.stats = nullptr;  // no stats: never skipped
+  LF_ASSIGN_OR_RETURN(file.path, a.String("path"));
+  LF_ASSIGN_OR_RETURN(file.size, a.IntOr("size", 0));
+  LF_ASSIGN_OR_RETURN(file.modification_time, a.IntOr("modificationTime", 0));
+  if (const Json* stats = a.Find("stats"); stats && stats->is_string()) {
+    auto parsed = ParseJson(stats->get_ref<const std::string&>(), "stats");
+    // Stats that cannot be read are no stats: the file is never skipped.
+    if (parsed.ok()) file.stats = std::move(parsed).value();
   }
   state->files[file.path] = std::move(file);
+  return Status::OK();
+}
+
+Status ApplyTxn(const JsonFields& t, TableState* state) {
+  LF_ASSIGN_OR_RETURN(std::string app, t.String("appId"));
+  LF_ASSIGN_OR_RETURN(int64_t version, t.Int("version"));
+  LF_ASSIGN_OR_RETURN(int64_t last_updated, t.IntOr("lastUpdated", 0));
+  state->txns[app] = Txn{version, last_updated};
   return Status::OK();
 }
 
@@ -103,16 +112,15 @@ Status ReplayCommit(const std::string& dir, int64_t version, TableState* state,
   std::string path = CommitPath(dir, version);
   LF_ASSIGN_OR_RETURN(auto text, ReadWholeFile(path));
   size_t start = 0;
-  while (start < text.size()) {
+  for (int number = 1; start < text.size(); ++number) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     std::string_view line(text.data() + start, end - start);
     start = end + 1;
     if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
-    auto action = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (action.is_discarded() || !action.is_object()) {
-      return Status::IOError("table '{}': {} has a line that is not a JSON object", table, path);
-    }
+    std::string where = fmt::format("table '{}': {} line {}", table, path, number);
+    LF_ASSIGN_OR_RETURN(Json action, ParseJson(line, where, StatusCode::kIO));
+    if (!action.is_object()) return Status::IOError("{}: not a JSON object", where);
     auto st = ApplyAction(action, state, table);
     if (!st.ok()) return st.WithContext(path);
   }
@@ -142,20 +150,24 @@ std::string CommitPath(const std::string& dir, int64_t version) {
 Status ApplyAction(const Json& action, TableState* state, const std::string& table) {
   for (const auto& [kind, body] : action.items()) {
     if (body.is_null()) continue;  // checkpoint rows hold one action, the rest null
-    if (kind == "add") {
-      LF_RETURN_IF_ERROR(ApplyAdd(body, state, table));
-    } else if (kind == "remove") {
-      state->files.erase(body.value("path", std::string()));
-    } else if (kind == "txn") {
-      state->txns[body.value("appId", std::string())] =
-          Txn{body.value("version", int64_t{-1}), body.value("lastUpdated", int64_t{0})};
-    } else if (kind == "metaData") {
-      LF_RETURN_IF_ERROR(ApplyMetadata(body, state, table));
-    } else if (kind == "protocol") {
-      LF_RETURN_IF_ERROR(CheckProtocol(body, table));
-      state->protocol = body;
-    }
+    bool known = kind == "add" || kind == "remove" || kind == "txn" || kind == "metaData" ||
+                 kind == "protocol";
     // commitInfo, cdc, domainMetadata: nothing a writer of this table needs.
+    if (!known) continue;
+    LF_ASSIGN_OR_RETURN(auto fields,
+                        JsonFields::Of(body, fmt::format("table '{}': {} action", table, kind)));
+    if (kind == "add") {
+      LF_RETURN_IF_ERROR(ApplyAdd(fields, state, table));
+    } else if (kind == "remove") {
+      LF_ASSIGN_OR_RETURN(std::string path, fields.String("path"));
+      state->files.erase(path);
+    } else if (kind == "txn") {
+      LF_RETURN_IF_ERROR(ApplyTxn(fields, state));
+    } else if (kind == "metaData") {
+      LF_RETURN_IF_ERROR(ApplyMetadata(fields, state, table));
+    } else {
+      LF_RETURN_IF_ERROR(ApplyProtocol(fields, state, table));
+    }
   }
   return Status::OK();
 }
@@ -168,7 +180,10 @@ Result<TableState> LoadTable(const std::string& dir, const std::string& table) {
   LF_ASSIGN_OR_RETURN(auto checkpoint, LastCheckpoint(dir, table));
   if (checkpoint) {
     LF_ASSIGN_OR_RETURN(auto actions, ReadCheckpoint(dir, *checkpoint, table));
-    for (const auto& action : actions) LF_RETURN_IF_ERROR(ApplyAction(action, &state, table));
+    for (const auto& action : actions) {
+      auto st = ApplyAction(action, &state, table);
+      if (!st.ok()) return st.WithContext(CheckpointPath(dir, *checkpoint));
+    }
     state.version = *checkpoint;
   }
   for (int64_t version : CommitVersions(log_dir)) {

@@ -31,6 +31,7 @@ struct Txn {
 struct TableState {
   int64_t version = -1;                  // -1: the table does not exist yet
   Json protocol;                         // the protocol action's body
+  int64_t reader_version = 1;            // its minReaderVersion
   Json metadata;                         // the metaData action's body
   SchemaPtr schema;                      // from metadata's schemaString
   std::map<std::string, AddFile> files;  // live data files by path

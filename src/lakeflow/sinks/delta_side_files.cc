@@ -5,6 +5,7 @@
 
 #include "lakeflow/core/arrow_json.h"
 #include "lakeflow/core/file_io.h"
+#include "lakeflow/core/json_access.h"
 
 namespace lakeflow::sinks::delta {
 namespace {
@@ -26,12 +27,6 @@ std::string RunsPath(const std::string& root) {
   return root + "/_lakeflow_runs.json";
 }
 
-// A string member of `j`, or empty.
-std::string StringField(const Json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 Status EnsureParent(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
@@ -39,14 +34,26 @@ Status EnsureParent(const std::string& path) {
   return Status::OK();
 }
 
+// Side files are read as outside JSON: nesting bounded, members checked.
 Result<Json> ReadJsonFile(const std::string& path, const std::string& table) {
   auto text = ReadWholeFile(path);
   if (!text.ok()) return Status::IOError("table '{}': cannot read {}", table, path);
-  auto j = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::IOError("table '{}': {} is not a JSON object", table, path);
-  }
-  return j;
+  return ParseJson(*text, fmt::format("table '{}': {}", table, path), StatusCode::kIO);
+}
+
+Result<JsonFields> Fields(const Json& j, const std::string& path, const std::string& table) {
+  return JsonFields::Of(j, fmt::format("table '{}': {}", table, path), StatusCode::kIO);
+}
+
+Result<FlowRun> ReadRun(const Json& entry, const std::string& path) {
+  FlowRun run;
+  LF_ASSIGN_OR_RETURN(auto e, JsonFields::Of(entry, path + ": a run", StatusCode::kIO));
+  LF_ASSIGN_OR_RETURN(run.table, e.StringOr("table", ""));
+  LF_ASSIGN_OR_RETURN(run.flow, e.StringOr("flow", ""));
+  LF_ASSIGN_OR_RETURN(run.ran_at, e.StringOr("ran_at", ""));
+  LF_ASSIGN_OR_RETURN(run.error, e.StringOr("error", ""));
+  LF_ASSIGN_OR_RETURN(run.error_at, e.StringOr("error_at", ""));
+  return run;
 }
 
 }  // namespace
@@ -74,11 +81,14 @@ Result<ProgressRecord> ReadProgress(const std::string& dir, const std::string& f
   std::string path =
       fmt::format("{}/_lakeflow/progress/{}-{}.json", dir, EncodeName(flow), batch_id);
   LF_ASSIGN_OR_RETURN(auto j, ReadJsonFile(path, table));
+  LF_ASSIGN_OR_RETURN(auto fields, Fields(j, path, table));
   ProgressRecord out;
-  const Json& end = j.contains("end") ? j["end"] : Json();
-  LF_ASSIGN_OR_RETURN(out.end, OffsetFromString(end.is_null() ? "null" : end.dump(), path));
-  out.rows = j.value("rows", int64_t{0});
-  out.committed_at = j.value("committed_at", std::string());
+  if (const Json* end = fields.Find("end")) {
+    if (!end->is_object()) return fields.Error("end", "must be an offset (a JSON object)");
+    out.end = *end;
+  }
+  LF_ASSIGN_OR_RETURN(out.rows, fields.IntOr("rows", 0));
+  LF_ASSIGN_OR_RETURN(out.committed_at, fields.StringOr("committed_at", ""));
   return out;
 }
 
@@ -102,14 +112,9 @@ Result<std::vector<std::string>> ReadStageManifest(const std::string& dir, int64
                                                    const std::string& table) {
   std::string path = StageManifestPath(dir, version);
   LF_ASSIGN_OR_RETURN(auto j, ReadJsonFile(path, table));
-  if (!j.contains("files") || !j["files"].is_array()) {
-    return Status::IOError("table '{}': {} has no file list", table, path);
-  }
-  std::vector<std::string> out;
-  for (const auto& f : j["files"]) {
-    if (f.is_string()) out.push_back(f.get<std::string>());
-  }
-  return out;
+  LF_ASSIGN_OR_RETURN(auto fields, Fields(j, path, table));
+  if (!fields.Find("files")) return fields.Error("files", "is missing");
+  return fields.StringsOr("files");
 }
 
 Result<std::vector<FlowRun>> ReadRuns(const std::string& root) {
@@ -117,14 +122,11 @@ Result<std::vector<FlowRun>> ReadRuns(const std::string& root) {
   std::error_code ec;
   if (!std::filesystem::exists(RunsPath(root), ec)) return out;
   LF_ASSIGN_OR_RETURN(auto text, ReadWholeFile(RunsPath(root)));
-  auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_array()) {
-    return Status::IOError("{} is not a JSON array", RunsPath(root));
-  }
+  LF_ASSIGN_OR_RETURN(Json j, ParseJson(text, RunsPath(root), StatusCode::kIO));
+  if (!j.is_array()) return Status::IOError("{} is not a JSON array", RunsPath(root));
   for (const auto& e : j) {
-    if (!e.is_object()) continue;
-    out.push_back(FlowRun{StringField(e, "table"), StringField(e, "flow"), StringField(e, "ran_at"),
-                          StringField(e, "error"), StringField(e, "error_at")});
+    LF_ASSIGN_OR_RETURN(auto run, ReadRun(e, RunsPath(root)));
+    out.push_back(std::move(run));
   }
   return out;
 }
@@ -138,7 +140,8 @@ Status WriteRuns(const std::string& root, const std::vector<FlowRun>& runs) {
                  {"error", r.error},
                  {"error_at", r.error_at}});
   }
-  return WriteFileAtomically(RunsPath(root), j.dump(1));
+  // Error texts may quote source bytes that are not UTF-8: replaced, never thrown.
+  return WriteFileAtomically(RunsPath(root), DumpJson(j, 1));
 }
 
 std::string NowIso() {

@@ -139,8 +139,11 @@ Status WriteNewRows(const TableContext& t, const std::vector<std::string>& files
   return ForEachStaged(t, files, [&](const auto& batch, int64_t first) -> Status {
     std::vector<int64_t> rows;
     for (int64_t r = 0; r < batch->num_rows(); ++r) {
-      const auto& s = stage.at(EncodeKey(*batch, t.columns.keys, r));
-      if (s.index == first + r && !s.unchanged) rows.push_back(r);
+      // Indexed from these same files a step earlier; a key it lacks means a
+      // stage file changed under the run, an error rather than an abort.
+      auto s = stage.find(EncodeKey(*batch, t.columns.keys, r));
+      if (s == stage.end()) return Status::IOError("table '{}': a staged file changed", t.name);
+      if (s->second.index == first + r && !s->second.unchanged) rows.push_back(r);
     }
     LF_ASSIGN_OR_RETURN(auto fresh, TakeRows(*batch, rows));
     if (t.columns.start >= 0) {

@@ -110,10 +110,11 @@ Result<EndpointSpec> ParseEndpoint(const YamlReader& r, const YAML::Node& n,
   LF_ASSIGN_OR_RETURN(auto paths, r.Strings(n, "path", where));
   if (!paths.empty()) e.paths = std::move(paths);
   LF_ASSIGN_OR_RETURN(auto params, r.Map(n, "params", where));
-  for (auto& [k, v] : params) {
-    auto same = [&](const auto& kv) { return kv.first == k; };
+  for (auto& param : params) {
+    // A table's parameter replaces the default of the same name.
+    auto same = [&](const auto& kv) { return kv.first == param.first; };
     e.params.erase(std::remove_if(e.params.begin(), e.params.end(), same), e.params.end());
-    e.params.emplace_back(k, v);
+    e.params.push_back(param);
   }
   if (n["records"]) {
     LF_ASSIGN_OR_RETURN(e.records, r.String(n, "records", where));
@@ -251,7 +252,7 @@ Result<RestSpec> Parse(const YamlReader& r, const YAML::Node& root, const std::s
   if (YAML::Node opts = root["options"]) {
     if (!opts.IsMap()) return r.At(opts, "options", "expected a mapping");
     for (const auto& kv : opts) {
-      std::string name = kv.first.as<std::string>();
+      LF_ASSIGN_OR_RETURN(std::string name, r.Key(kv.first, "options"));
       LF_ASSIGN_OR_RETURN(auto o, ParseOption(r, name, kv.second, "options." + name));
       spec.options.push_back(std::move(o));
     }
@@ -267,7 +268,8 @@ Result<RestSpec> Parse(const YamlReader& r, const YAML::Node& root, const std::s
   if (!tables || !tables.IsMap() || tables.size() == 0)
     return r.At(tables ? tables : root, "tables", "expected a mapping of at least one table");
   for (const auto& kv : tables) {
-    LF_ASSIGN_OR_RETURN(auto t, ParseTable(r, kv.first.as<std::string>(), kv.second, defaults));
+    LF_ASSIGN_OR_RETURN(std::string name, r.Key(kv.first, "tables"));
+    LF_ASSIGN_OR_RETURN(auto t, ParseTable(r, name, kv.second, defaults));
     spec.tables.push_back(std::move(t));
   }
   LF_RETURN_IF_ERROR(CheckParents(r, tables, spec));
