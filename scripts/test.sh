@@ -1,31 +1,78 @@
 #!/usr/bin/env bash
-# Everything CI runs: set-up and build, the format check, the C++ tests (ctest), the Python and
-# command-line tests (pytest), then the unit tests again under AddressSanitizer
-# and UndefinedBehaviorSanitizer.
+# Everything CI runs: set-up and build, the format check, the Python and
+# command-line tests (pytest), then one clang build with AddressSanitizer and
+# UndefinedBehaviorSanitizer that runs the C++ tests (ctest), the command-line
+# tests that drive every command and destination against its `lakeflow`, the
+# fuzz regression inputs, and each fuzz target for a short run.
 #
-#   scripts/test.sh               all of it
-#   SKIP_SANITIZERS=1 scripts/test.sh   without the sanitizer build
+#   scripts/test.sh                     all of it
+#   SKIP_SANITIZERS=1 scripts/test.sh   without the sanitizer build and the fuzzing
+#   FUZZ_SECONDS=60 scripts/test.sh     longer fuzz runs
+#
+# The plain build skips the GoogleTest binaries (LAKEFLOW_BUILD_GTESTS=OFF):
+# they run in the sanitizer build, or, with SKIP_SANITIZERS=1, are built and
+# run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+if [ "${SKIP_SANITIZERS:-0}" = "1" ]; then
+  CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=ON" scripts/setup.sh
+else
+  CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=OFF" scripts/setup.sh
+fi
 
 echo "== clang-format"
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
-echo "== ctest"
-ctest --test-dir build --output-on-failure -j2
-
 echo "== pytest"
 .venv/bin/python -m pytest -q tests/python
 
-if [ "${SKIP_SANITIZERS:-0}" != "1" ]; then
-  echo "== unit tests under ASan + UBSan"
-  BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DLAKEFLOW_SANITIZE=ON -DLAKEFLOW_BUILD_BENCH=OFF" \
-    BUILD_TARGETS="lakeflow_unit_tests lakeflow_conformance_tests" scripts/setup.sh
-  # Arrow's libraries are not instrumented; leak checks stay on for our code
-  # (the embedded Python, never finalized, is suppressed: tests/sanitizers/lsan.supp).
-  ASAN_OPTIONS=detect_odr_violation=0 LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
-    UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j2
+if [ "${SKIP_SANITIZERS:-0}" = "1" ]; then
+  echo "== ctest"
+  ctest --test-dir build --output-on-failure -j2
+  exit 0
 fi
+
+# One clang build with ASan and UBSan serves the unit and conformance tests,
+# the lakeflow binary (and the test connector plugin it loads) and the
+# libFuzzer targets (LAKEFLOW_FUZZ).
+echo "== sanitizer build (clang, ASan + UBSan)"
+if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' build-asan/CMakeCache.txt; then
+  rm -rf build-asan  # configured by g++ before: a compiler is chosen once per build folder
+fi
+CXX=clang++-14 BUILD_DIR=build-asan BUILD_TYPE=Debug \
+  CMAKE_ARGS="-DLAKEFLOW_FUZZ=ON -DLAKEFLOW_BUILD_BENCH=OFF -DLAKEFLOW_BUILD_GTESTS=ON" \
+  BUILD_TARGETS="lakeflow_unit_tests lakeflow_conformance_tests lakeflow lakeflow_test_plugin lakeflow_fuzz" \
+  scripts/setup.sh
+
+echo "== ctest under ASan + UBSan"
+# Arrow's libraries are not instrumented; leak checks stay on for our code
+# (the embedded Python, never finalized, is suppressed: tests/sanitizers/lsan.supp).
+ASAN_OPTIONS=detect_odr_violation=0 LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
+  UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j2
+
+echo "== command-line tests against the sanitized lakeflow"
+# Every command (read, stream, pipeline run/status, connection, test-connector,
+# simulate) and both destinations, REST, Python and PostgreSQL sources. A
+# report from either sanitizer fails the step even where the test expected an
+# error exit: each is written under $reports and checked after the run.
+reports=$(mktemp -d)
+LAKEFLOW_BUILD_DIR=build-asan \
+  ASAN_OPTIONS="detect_odr_violation=0:detect_leaks=0:log_path=$reports/asan" \
+  UBSAN_OPTIONS="print_stacktrace=1:log_path=$reports/ubsan" \
+  .venv/bin/python -m pytest -q -k "not spark and not native" \
+  tests/python/test_cli_read.py tests/python/test_cli_stream.py tests/python/test_cli_errors.py \
+  tests/python/test_cli_connections.py tests/python/test_cli_test_connector.py \
+  tests/python/test_pipeline_run.py tests/python/test_pipeline_delta.py \
+  tests/python/test_security.py tests/python/test_simulator.py \
+  tests/python/test_python_connectors.py tests/python/test_postgres_cdc.py::test_a_pipeline_follows_inserts_updates_key_changes_and_deletes
+if compgen -G "$reports/*" >/dev/null; then
+  echo "sanitizer reports from the command-line tests:"
+  cat "$reports"/*
+  exit 1
+fi
+
+echo "== fuzzing: every regression input, then each target ${FUZZ_SECONDS:-15} s"
+BUILD_DIR=build-asan SKIP_BUILD=1 scripts/fuzz.sh replay
+BUILD_DIR=build-asan SKIP_BUILD=1 scripts/fuzz.sh "${FUZZ_SECONDS:-15}"

@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Checkpoint files hold offsets, which are the reader's business only.
+constexpr mode_t kPrivate = 0600;
+
 Status Corrupt(const std::string& path, std::string_view why) {
   return Status::IOError(
       "checkpoint file {} is corrupt ({}); delete the checkpoint directory to start the stream "
@@ -72,7 +75,7 @@ Result<Checkpoint> Checkpoint::Open(const std::string& dir, const Json& identity
   LF_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir + "/.lock", "checkpoint " + dir));
   std::string meta = dir + "/metadata";
   if (!fs::exists(meta)) {
-    LF_RETURN_IF_ERROR(WriteFileAtomically(meta, DumpJson(identity) + "\n"));
+    LF_RETURN_IF_ERROR(WriteFileAtomically(meta, DumpJson(identity) + "\n", kPrivate));
     return Checkpoint(dir, std::move(lock));
   }
   LF_ASSIGN_OR_RETURN(Json existing, ReadJsonFile(meta));
@@ -112,12 +115,13 @@ Status Checkpoint::WritePlanned(const PlannedBatch& batch) {
   Json j = {{"batch", batch.id},
             {"start", batch.start ? *batch.start : Json()},
             {"end", batch.end ? *batch.end : Json()}};
-  return WriteFileAtomically(fmt::format("{}/offsets/{}", dir_, batch.id), j.dump() + "\n");
+  return WriteFileAtomically(fmt::format("{}/offsets/{}", dir_, batch.id), j.dump() + "\n",
+                             kPrivate);
 }
 
 Status Checkpoint::WriteCommit(int64_t id) {
   return WriteFileAtomically(fmt::format("{}/commits/{}", dir_, id),
-                             Json{{"batch", id}}.dump() + "\n");
+                             Json{{"batch", id}}.dump() + "\n", kPrivate);
 }
 
 void Checkpoint::Prune(int64_t last_id, int64_t keep) {

@@ -72,7 +72,8 @@ Status WriteProgress(const std::string& dir, const std::string& flow, int64_t ba
             {"end", record.end ? *record.end : Json()},
             {"rows", record.rows},
             {"committed_at", record.committed_at}};
-  auto st = WriteFileAtomically(path, j.dump());
+  // Offsets are the reader's business only: not world-readable.
+  auto st = WriteFileAtomically(path, j.dump(), 0600);
   return st.ok() ? st : st.WithContext(fmt::format("table '{}'", table));
 }
 
@@ -114,7 +115,15 @@ Result<std::vector<std::string>> ReadStageManifest(const std::string& dir, int64
   LF_ASSIGN_OR_RETURN(auto j, ReadJsonFile(path, table));
   LF_ASSIGN_OR_RETURN(auto fields, Fields(j, path, table));
   if (!fields.Find("files")) return fields.Error("files", "is missing");
-  return fields.StringsOr("files");
+  LF_ASSIGN_OR_RETURN(auto files, fields.StringsOr("files"));
+  // Staged files are deleted by these names: each must be one of the
+  // stage's own files, never a path out of it.
+  for (const auto& f : files) {
+    bool inside = f.starts_with("_lakeflow/stage/") && f.find("..") == std::string::npos &&
+                  f.find('\\') == std::string::npos && f.find('/', 16) == std::string::npos;
+    if (!inside) return fields.Error("files", "names '" + f + "', which is not a staged file");
+  }
+  return files;
 }
 
 Result<std::vector<FlowRun>> ReadRuns(const std::string& root) {
@@ -141,7 +150,7 @@ Status WriteRuns(const std::string& root, const std::vector<FlowRun>& runs) {
                  {"error_at", r.error_at}});
   }
   // Error texts may quote source bytes that are not UTF-8: replaced, never thrown.
-  return WriteFileAtomically(RunsPath(root), DumpJson(j, 1));
+  return WriteFileAtomically(RunsPath(root), DumpJson(j, 1), 0600);
 }
 
 std::string NowIso() {
