@@ -366,7 +366,9 @@ def test_a_query_key_echoed_in_next_links_is_written_nowhere(lakeflow, tmp_path,
         outputs.append(lakeflow.run("stream", "--connection", "q", "-o", f"tableName={table}",
                                     "--checkpoint", str(work / f"ckpt-{table}"),
                                     "--max-records-per-batch", "1"))
-    assert '"page"' in (work / "ckpt-snap" / "offsets" / "0").read_text()
+    offsets = work / "ckpt-snap" / "offsets" / "0"
+    assert '"page"' in offsets.read_text()
+    assert stat.S_IMODE(offsets.stat().st_mode) & 0o077 == 0, "checkpoints are private"
     pipeline = work / "p.yaml"
     pipeline.write_text(f"""
 connection_name: q

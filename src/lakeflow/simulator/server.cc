@@ -248,14 +248,18 @@ void Server::Stop() {
 }
 
 void Server::HandleApi(const httplib::Request& req, httplib::Response& res) {
-  if (req.path.rfind(kControlPrefix, 0) == 0) return HandleControl(req, res);
-  // Checked before faults, so unauthorized requests do not shift the fault sequence.
-  if (!options_.auth.empty() && req.get_header_value("Authorization") != options_.auth) {
+  bool control = req.path.rfind(kControlPrefix, 0) == 0;
+  // Checked before faults, so unauthorized requests do not shift the fault
+  // sequence; control endpoints too (they change and reveal the corpus), all
+  // but the health check that says the server is up.
+  bool health = control && req.path == std::string(kControlPrefix) + "health";
+  if (!health && !options_.auth.empty() && req.get_header_value("Authorization") != options_.auth) {
     res.status = 401;
     Json body = {{"message", "Bad credentials"},
                  {"documentation_url", "https://docs.github.com/rest"}};
     return res.set_content(body.dump(), kJson);
   }
+  if (control) return HandleControl(req, res);
   Fault fault = faults_.Next();
   if (fault != Fault::kNone) faults_injected_.fetch_add(1);
   switch (fault) {
@@ -432,6 +436,12 @@ void Server::HandleControl(const httplib::Request& req, httplib::Response& res) 
     return res.set_content(body.dump(), kJson);
   }
   if (seg.size() < 3) return SendError(res, 404, "Not Found");
+  // A page in a browser may post text/plain anywhere without asking first:
+  // control writes take JSON only.
+  bool writes = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  if (writes && req.get_header_value("Content-Type").rfind("application/json", 0) != 0)
+    return SendError(res, 415,
+                     "control requests take a JSON body (Content-Type: application/json)");
   auto it = corpora_.find(seg[1]);
   if (it == corpora_.end()) return SendError(res, 404, "no corpus " + seg[1]);
   Corpus& corpus = *it->second;
