@@ -482,7 +482,8 @@ void Corpus::AddFutureRecords(const std::string& cursor_field, int64_t count, in
     *NavigateMut(&r, cursor_field) = FormatIsoMicros(when);
     if (r.contains("id") && r["id"].is_number()) r["id"] = next_id_++;
     if (r.contains("sha") && r["sha"].is_string()) {
-      r["sha"] = fmt::format("f{:07x}{}", k, r["sha"].get<std::string>().substr(8));
+      const auto& sha = r["sha"].get_ref<const std::string&>();
+      r["sha"] = fmt::format("f{:07x}{}", k, sha.size() > 8 ? sha.substr(8) : "");
     }
     if (r.contains("node_id")) r["node_id"] = fmt::format("future:{}", k);
     std::string key = r.contains("id")                            ? IdText(r["id"])
