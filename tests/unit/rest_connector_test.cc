@@ -41,6 +41,7 @@ class Simulator {
     http::HttpRequest r;
     r.method = "POST";
     r.url = url() + "/_simulator/" + corpus + "/records";
+    r.headers = {{"Content-Type", "application/json"}};
     r.body = record.dump();
     return Json::parse(Send(std::move(r)).body);
   }
