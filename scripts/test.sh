@@ -11,14 +11,15 @@
 #
 # The plain build skips the GoogleTest binaries (LAKEFLOW_BUILD_GTESTS=OFF):
 # they run in the sanitizer build, or, with SKIP_SANITIZERS=1, are built and
-# run here.
+# run here. It skips the benchmarks too, which bench/ scripts build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${SKIP_SANITIZERS:-0}" = "1" ]; then
   CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=ON" scripts/setup.sh
 else
-  CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=OFF" scripts/setup.sh
+  # The benchmarks are built by bench/ scripts (and by setup.sh alone).
+  CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=OFF -DLAKEFLOW_BUILD_BENCH=OFF" scripts/setup.sh
 fi
 
 echo "== clang-format"
