@@ -485,17 +485,23 @@ TEST(RequestGuard, CredentialParametersLeaveStoredUrls) {
   EXPECT_EQ(WithoutQueryParams("http://h/x?a=1#f", {"appkey"}), "http://h/x?a=1#f");
 }
 
+// `other` counts its requests to /x in `hits`; `good` redirects /away there.
+void ServeRedirectAway(LocalServer* good, LocalServer* other, std::atomic<int>* hits) {
+  other->server().Get("/x", [hits](const httplib::Request&, httplib::Response& res) {
+    ++*hits;
+    res.set_content("[]", "application/json");
+  });
+  good->server().Get("/away",
+                     [url = other->Url("/x")](const httplib::Request&, httplib::Response& res) {
+                       res.status = 302;
+                       res.set_header("Location", url);
+                     });
+}
+
 TEST(HttpClient, BoundToAnOriginSendsNothingElsewhere) {
   LocalServer good, other;
   std::atomic<int> hits{0};
-  other.server().Get("/x", [&](const httplib::Request&, httplib::Response& res) {
-    ++hits;
-    res.set_content("[]", "application/json");
-  });
-  good.server().Get("/away", [&](const httplib::Request&, httplib::Response& res) {
-    res.status = 302;
-    res.set_header("Location", other.Url("/x"));
-  });
+  ServeRedirectAway(&good, &other, &hits);
   good.server().Get("/here", [&](const httplib::Request&, httplib::Response& res) {
     res.status = 307;
     res.set_header("Location", "/there");
@@ -544,14 +550,7 @@ TEST(HttpClient, BodiesOverTheCapAreOneLineNotRetried) {
 TEST(MultiFetcher, FollowsRedirectsOnlyOnTheOrigin) {
   LocalServer good, other;
   std::atomic<int> hits{0};
-  other.server().Get("/x", [&](const httplib::Request&, httplib::Response& res) {
-    ++hits;
-    res.set_content("[]", "application/json");
-  });
-  good.server().Get("/away", [&](const httplib::Request&, httplib::Response& res) {
-    res.status = 302;
-    res.set_header("Location", other.Url("/x"));
-  });
+  ServeRedirectAway(&good, &other, &hits);
   good.server().Get("/here", [&](const httplib::Request&, httplib::Response& res) {
     res.status = 301;
     res.set_header("Location", "/there");
