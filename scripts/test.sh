@@ -15,6 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step's heading says when it started, so a slow CI run shows where its time went.
+step() { echo "== $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
+
+step "set-up and build"
 if [ "${SKIP_SANITIZERS:-0}" = "1" ]; then
   CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=ON" scripts/setup.sh
 else
@@ -22,14 +26,14 @@ else
   CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=OFF -DLAKEFLOW_BUILD_BENCH=OFF" scripts/setup.sh
 fi
 
-echo "== clang-format"
+step "clang-format"
 git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
-echo "== pytest"
+step "pytest"
 .venv/bin/python -m pytest -q tests/python
 
 if [ "${SKIP_SANITIZERS:-0}" = "1" ]; then
-  echo "== ctest"
+  step "ctest"
   ctest --test-dir build --output-on-failure -j2
   exit 0
 fi
@@ -37,7 +41,7 @@ fi
 # One build with ASan and UBSan serves the unit and conformance tests, the
 # lakeflow binary (and the test connector plugin it loads) and the fuzz
 # targets, linked to replay their inputs (fuzz/replay_main.cc).
-echo "== sanitizer build (ASan + UBSan)"
+step "sanitizer build (ASan + UBSan)"
 if [ -f build-asan/CMakeCache.txt ] && grep -q '^CMAKE_CXX_COMPILER:.*clang' build-asan/CMakeCache.txt; then
   rm -rf build-asan  # configured by clang before: a compiler is chosen once per build folder
 fi
@@ -46,14 +50,14 @@ BUILD_DIR=build-asan BUILD_TYPE=Debug \
   BUILD_TARGETS="lakeflow_unit_tests lakeflow_conformance_tests lakeflow lakeflow_test_plugin lakeflow_fuzz" \
   scripts/setup.sh
 
-echo "== ctest under ASan + UBSan"
+step "ctest under ASan + UBSan"
 # Arrow's libraries are not instrumented; leak checks stay on for our code
 # (the embedded Python, never finalized, is suppressed: tests/sanitizers/lsan.supp).
 ASAN_OPTIONS=detect_odr_violation=0 LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
   UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2
 
-echo "== command-line tests against the sanitized lakeflow"
+step "command-line tests against the sanitized lakeflow"
 # Every command (read, stream, pipeline run/status, connection, test-connector,
 # simulate) and both destinations, REST, Python and PostgreSQL sources. A
 # report from either sanitizer fails the step even where the test expected an
@@ -74,6 +78,7 @@ if compgen -G "$reports/*" >/dev/null; then
   exit 1
 fi
 
-echo "== fuzz targets: every seed and regression input, under ASan + UBSan"
+step "fuzz targets: every seed and regression input, under ASan + UBSan"
 ASAN_OPTIONS=detect_odr_violation=0 UBSAN_OPTIONS=print_stacktrace=1 \
   BUILD_DIR=build-asan SKIP_BUILD=1 scripts/fuzz.sh replay
+step "done"
