@@ -1,4 +1,6 @@
-# Provides the imported targets lakeflow::arrow and lakeflow::parquet.
+# Provides the imported targets lakeflow::arrow, lakeflow::arrow_compute (the
+# compute kernels, a library of their own since Arrow 21: callers run
+# arrow::compute::Initialize() before using them) and lakeflow::parquet.
 #
 # A system Arrow (find_package) wins when present. Otherwise we link against the
 # libraries and headers bundled in the pyarrow wheel of the project's virtualenv:
@@ -14,6 +16,12 @@ if(Arrow_FOUND AND Parquet_FOUND)
   target_link_libraries(lakeflow::arrow INTERFACE Arrow::arrow_shared)
   add_library(lakeflow::parquet INTERFACE IMPORTED)
   target_link_libraries(lakeflow::parquet INTERFACE Parquet::parquet_shared)
+  add_library(lakeflow::arrow_compute INTERFACE IMPORTED)
+  find_package(ArrowCompute CONFIG QUIET)
+  if(ArrowCompute_FOUND)
+    target_link_libraries(lakeflow::arrow_compute INTERFACE ArrowCompute::arrow_compute_shared)
+  endif()
+  target_link_libraries(lakeflow::arrow_compute INTERFACE lakeflow::arrow)
   return()
 endif()
 
@@ -40,13 +48,14 @@ list(GET _pa_lines 1 PYARROW_LIBRARY_DIR)
 list(GET _pa_lines 2 PYARROW_VERSION)
 message(STATUS "Arrow ${PYARROW_VERSION} from the pyarrow wheel at ${PYARROW_LIBRARY_DIR}")
 
-foreach(_lib arrow parquet)
+foreach(_lib arrow arrow_compute parquet)
   add_library(lakeflow::${_lib} SHARED IMPORTED)
   set_target_properties(lakeflow::${_lib} PROPERTIES
     IMPORTED_LOCATION "${PYARROW_LIBRARY_DIR}/lib${_lib}.so"
     INTERFACE_INCLUDE_DIRECTORIES "${PYARROW_INCLUDE_DIR}")
 endforeach()
 set_property(TARGET lakeflow::parquet APPEND PROPERTY INTERFACE_LINK_LIBRARIES lakeflow::arrow)
+set_property(TARGET lakeflow::arrow_compute APPEND PROPERTY INTERFACE_LINK_LIBRARIES lakeflow::arrow)
 # Binaries find the wheel's libraries where they are, without LD_LIBRARY_PATH.
 set(CMAKE_BUILD_RPATH "${PYARROW_LIBRARY_DIR}")
 set(CMAKE_INSTALL_RPATH "${PYARROW_LIBRARY_DIR}")

@@ -6,8 +6,10 @@
 #
 #   scripts/fuzz.sh [SECONDS]        fuzz every target SECONDS (default 60), in build-fuzz
 #   scripts/fuzz.sh replay           run every seed and regression input once
+#   scripts/fuzz.sh mutate SECONDS   blind mutations of those inputs for SECONDS each: the
+#                                    targets built without libFuzzer (fuzz/replay_main.cc)
 #   FUZZ_TARGETS="ddl offset" scripts/fuzz.sh 30
-#   BUILD_DIR=build-asan SKIP_BUILD=1 scripts/fuzz.sh 20    (CI: already built there)
+#   BUILD_DIR=build-asan SKIP_BUILD=1 scripts/fuzz.sh mutate 3   (CI: g++'s sanitizer build)
 #
 # A crashing input is left in BUILD_DIR/fuzz/work/NAME/crashes/. Fix the code,
 # then keep the input in fuzz/regressions/NAME/ so the replay runs it forever.
@@ -15,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODE=${1:-60}
+MUTATE_SECONDS=${2:-5}
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 TARGETS=${FUZZ_TARGETS:-$(ls fuzz/corpus)}
 
@@ -55,6 +58,17 @@ for name in $TARGETS; do
       echo "$name: ok, ${#files[@]} inputs replayed"
     else
       echo "$name: FAILED replaying (see $log)"
+      failed=1
+    fi
+    continue
+  fi
+  if [ "$MODE" = "mutate" ]; then
+    if "$bin" --mutate "$MUTATE_SECONDS" --crash-file "$work/crashes/crash" "${inputs[@]}" \
+      >"$log" 2>&1; then
+      echo "$name: ok, $(tail -1 "$log")"
+    else
+      echo "$name: CRASH $work/crashes/crash (see $log)"
+      cat "$log"
       failed=1
     fi
     continue

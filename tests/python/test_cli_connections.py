@@ -34,13 +34,16 @@ def test_connection_options_are_injected(lakeflow):
 
 
 def test_allow_list_is_enforced(lakeflow):
-    lakeflow.run("connection", "create", "strict", "--source", "test", "--allow", "page_size")
+    lakeflow.run("connection", "create", "strict", "--source", "test", "--allow", "page_size",
+                 "--allow", "tableNameList")
     ok = lakeflow.records("read", "--connection", "strict", "-o", "tableName=users", "-o", "page_size=3")
     assert len(ok) == 25
     proc = lakeflow.run("read", "--connection", "strict", "-o", "tableName=users", "-o", "num_rows=3",
                         check=False)
     assert proc.returncode == USAGE
     assert "option 'num_rows' is not allowed by connection 'strict'" in proc.stderr
+    # tableNameList is allowed anyway: the list names only the owner's additions.
+    assert "(allowed beyond the defaults: page_size)" in proc.stderr
 
 
 def test_bad_connection_commands(lakeflow):

@@ -16,7 +16,7 @@ def one_line_error(proc):
     ([], "missing option tableName", USAGE),
     (["tableName=_lakeflow_metadata", "tableNameList=a,,b"], "tableNameList: empty table name", USAGE),
     (["tableName=_lakeflow_metadata", "tableNameList=[1]"], "tableNameList: every entry must be a non-empty string", USAGE),
-    (["tableName=users", "tableConfigs={oops"], "tableConfigs: must be a JSON object", USAGE),
+    (["tableName=users", "tableConfigs={oops"], "option tableConfigs: not valid JSON", USAGE),
     (["tableName=users", 'tableConfigs={"users": 3}'], "entry for table 'users' must be an object", USAGE),
     (["tableName=users", "isDeleteFlow=maybe"], "isDeleteFlow must be true or false", USAGE),
     (["tableName=users", "num_rows=lots"], "option 'num_rows' must be an integer", USAGE),

@@ -111,9 +111,12 @@ def test_names_with_quotes_dots_and_spaces(lakeflow, pg):
         'INSERT INTO "my.schema"."Order ""Items""" VALUES (7, \'x\')',
         "CREATE TABLE plain (id int PRIMARY KEY)")
     name = connect(lakeflow, pg, "pg", "-o", "schemas=public,my.schema")
-    tables = [t["table_name"] for t in read(lakeflow, name, "_lakeflow_table_list")]
-    assert tables == ["public.plain", '"my.schema"."Order ""Items"""']
-    assert read(lakeflow, name, tables[1]) == [{"id": 7, "the value": "x"}]
+    # The table list names each table's schema (its namespace) and the table.
+    tables = [(t["table_schema"], t["table_name"])
+              for t in read(lakeflow, name, "_lakeflow_table_list")]
+    assert tables == [("my.schema", 'Order "Items"'), ("public", "plain")]
+    # A read names it as SQL writes it, quoted where it needs to be.
+    assert read(lakeflow, name, '"my.schema"."Order ""Items"""') == [{"id": 7, "the value": "x"}]
     assert read(lakeflow, name, "public.plain") == []
 
 
@@ -301,3 +304,35 @@ def test_partitions_see_one_snapshot_while_the_table_changes(lakeflow, pg):
     assert all(rows - i in ids for i in pairs)
     assert all(-(i - rows) in ids for i in ids if i > rows)
     assert set(range(1, rows + 1)) <= ids
+
+
+def test_a_hostile_partition_is_one_line(home_cli, pg):
+    """Partitions travel through Spark's tasks as JSON text: one that is not what
+    get_partitions made is refused with one line, never run as SQL or thrown."""
+    import sys
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "python" / "lakeflow_connect" / "src"))
+    import lakeflow_connect.native  # finds the built module
+    native = lakeflow_connect._native
+    server, database = pg
+    sql(server, database, "CREATE TABLE big (id int8 PRIMARY KEY)",
+        "INSERT INTO big SELECT generate_series(1, 100)")
+    home_cli.run("connection", "create", "pg_hostile_parts", "--source", "postgres",
+                 *server.options(database), "--allow", "partitions")
+    source = native.Source({"databricks.connection": "pg_hostile_parts",
+                            "tableName": "public.big", "partitions": "4"})
+    parts = source.partitions()
+    assert len(parts) == 4
+    for hostile, expected in [
+            ({"from": "0 OR true"}, "'from' must be an integer"),
+            ({"from": 1, "to": 1e300}, "'to' must be an integer"),
+            ({"snapshot": 7}, "'snapshot' must be a string"),
+            ({"snapshot": "x'; DROP TABLE big; --"}, "bad snapshot name"),
+            ([1, 2], "expected a JSON object, got array"),
+            ("[" * 100000, "nested deeper than"),
+    ]:
+        text = hostile if isinstance(hostile, str) else json.dumps(hostile)
+        with pytest.raises(native.LakeflowError, match=expected):
+            source.read(text)
+    with server.connect(database, user=USER, password=PASSWORD) as conn:
+        assert conn.execute("SELECT count(*) FROM big").fetchone()[0] == 100

@@ -78,8 +78,11 @@ def test_a_pipeline_into_sqlite(lakeflow, memory, tmp_path):
     ("NotADict", "NotADict.read_table: table 't', record 1: a list, not a dict"),
     ("NotAStructType", "get_table_schema returned a dict, not a pyspark StructType"),
     ("UnknownType", "unknown Spark type 'interval'"),
-    ("FailsToStart", "python connector FailsToStart.loading: RuntimeError: missing option token"),
+    ("FailsToStart", "python connector FailsToStart.__init__: RuntimeError: missing option token"),
+    ("Nope", "python connector Nope.loading: AttributeError: module"),
     ("Nope", "has no class 'Nope'"),
+    ("NanOffset", "read_table returned an offset that is not JSON: Out of range float values"),
+    ("NanPartition", "get_partitions returned a partition that is not JSON: Out of range float"),
 ])
 def test_a_broken_connector_is_one_line(lakeflow, cls, expected):
     proc = lakeflow.run("read", "--source", "python", "-o", f"module={BROKEN}", "-o", f"class={cls}",
@@ -148,3 +151,20 @@ def test_start_offsets_follow_the_template(lakeflow, tmp_path):
     log.unlink()
     lakeflow.run("stream", *common, "--checkpoint", str(tmp_path / "ck"))
     assert log.read_text().splitlines()[0] == "{}"
+
+
+def test_the_venv_site_packages_come_before_the_base_installations(lakeflow):
+    """The embedded interpreter orders sys.path as the venv's python does: the standard
+    library, then the project venv's site-packages, then any other site-packages."""
+    probe = str(CONNECTORS / "path_probe.py")
+    rows = lakeflow.records("read", "--source", "python", "-o", f"module={probe}",
+                            "-o", "class=PathProbe", "-o", "tableName=paths")
+    paths = [r["path"] for r in rows if r["kind"] == "sys.path"]
+    venv = str(ROOT / ".venv" / "lib")
+    venv_at = [i for i, p in enumerate(paths) if p.startswith(venv) and p.endswith("site-packages")]
+    others = [i for i, p in enumerate(paths) if not p.startswith(venv)
+              and p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    assert venv_at, paths
+    assert all(venv_at[0] < i for i in others), paths
+    pyarrow_file = next(r["path"] for r in rows if r["kind"] == "pyarrow")
+    assert pyarrow_file.startswith(venv), pyarrow_file

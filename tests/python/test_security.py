@@ -404,3 +404,35 @@ def test_spark_options_are_checked_at_every_depth(home_cli, tmp_path, servers):
         with pytest.raises(native.LakeflowError, match="not allowed"):
             native.Source({"databricks.connection": "spark_sec", "tablename": "items", **options})
     assert evil.requests == []
+
+
+# ---- Hostile input ---------------------------------------------------------------------------
+
+def test_an_option_that_is_not_utf8_is_one_line(lakeflow, tmp_path, servers):
+    """Options travel as JSON (table configs, checkpoints), which holds only UTF-8."""
+    good = servers(lambda path, r: page([{"id": 1, "slug": "a"}]))
+    connection(lakeflow, tmp_path, good.url, "--allow", "owner")
+    proc = lakeflow.run("read", "--connection", "c", "-o", "tableName=items",
+                        "-o", "owner=caf\udce9", check=False)
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "the value of --option 'owner' is not valid UTF-8")
+    assert good.requests == []
+
+
+def test_a_next_link_with_bytes_past_ascii_is_percent_encoded(lakeflow, tmp_path, servers):
+    """A Link header's bytes are the server's, UTF-8 or not: as a browser does, lakeflow
+    percent-encodes those past ASCII, so the URL it sends and keeps in offsets (JSON, in
+    checkpoints) is ASCII, and the stream reads on."""
+    def route(path, r):
+        if "page=" in path:
+            return page([{"id": 2, "slug": "b"}])
+        return page([{"id": 1, "slug": "a"}],
+                    {"Link": f'<{r.url}/items/octo?page=2&x=caf\xe9>; rel="next"'})
+    good = servers(route)
+    connection(lakeflow, tmp_path, good.url)
+    proc = lakeflow.run("stream", "--connection", "c", "-o", "tableName=items",
+                        "--checkpoint", str(tmp_path / "ck"), "--max-records-per-batch", "1")
+    assert sorted(json.loads(line)["id"] for line in proc.stdout.splitlines()) == [1, 2]
+    assert [p for _, p, _ in good.requests if "page=" in p] == ["/items/octo?page=2&x=caf%E9"]
+    for offsets in (tmp_path / "ck" / "offsets").iterdir():
+        offsets.read_text(encoding="ascii")  # ASCII, so valid JSON text

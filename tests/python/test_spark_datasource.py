@@ -83,6 +83,37 @@ def test_the_native_module_needs_no_spark_to_read(home_cli, simulators, spark):
     assert table.num_rows == len(expected)
 
 
+def test_a_format_registered_for_one_source(spark, home_cli, simulators):
+    """register(spark, "github"), as the reference registers a source: Unity Catalog's
+    injected options need no `source`; a local connection still works when it is of
+    that source, and one of another source is refused."""
+    import lakeflow_connect
+    from test_spark_stream import memory
+    sim = simulators("github")
+    lakeflow_connect.register(spark, "github")
+    try:
+        reader = spark.read.format("lakeflow_connect")
+        for key, value in {"databricks.connection": "uc_bound", "base_url": sim.url,
+                           "owner": "octo", "repo": "demo", "tableName": "issues"}.items():
+            reader = reader.option(key, value)
+        injected = reader.load().count()
+        local = github(home_cli, sim, "gh_bound")
+        expected = home_cli.records("read", "--connection", local, "-o", "tableName=issues")
+        assert injected == len(expected) > 100
+        assert spark.read.format("lakeflow_connect").option("databricks.connection", local) \
+            .option("tableName", "issues").load().count() == len(expected)
+        other = memory(home_cli, "mem_bound")
+        with pytest.raises(Exception, match="is a 'python' connection, but this lakeflow_connect "
+                                            "format is registered for source 'github'"):
+            spark.read.format("lakeflow_connect").option("databricks.connection", other) \
+                .option("tableName", "items").load()
+    finally:
+        lakeflow_connect.register(spark)
+    # Unbound again: the memory connection reads.
+    assert spark.read.format("lakeflow_connect").option("databricks.connection", "mem_bound") \
+        .option("tableName", "items").load().count() == 25
+
+
 def test_options_injected_by_unity_catalog_need_no_local_connection(spark, simulators):
     """On Databricks the UC connection's options arrive among the read's, `source` with
     them; the connection is then not looked up in the local store."""

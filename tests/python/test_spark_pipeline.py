@@ -85,6 +85,32 @@ def test_what_spark_cannot_build_is_one_clear_error(spark, home_cli, tmp_path):
         pipeline.ingest(spark, spec(tmp_path, name, ["nope"]), path=str(tmp_path / "spark"))
 
 
+def test_a_destination_another_run_is_writing_is_refused(spark, home_cli, tmp_path):
+    """Spark's runs take the native pipeline's lock on the Delta root: while another
+    run holds it, ingest writes nothing and names the holder; once it is gone, it runs."""
+    import fcntl
+    import os
+    from lakeflow_connect import LakeflowError, pipeline
+    name = memory(home_cli, "mem_pipeline_lock")
+    path = spec(tmp_path, name, ["items"])
+    root = tmp_path / "spark"
+    root.mkdir()
+    fd = os.open(root / ".lakeflow-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, b"pid 4242, since 2026-01-01T00:00:00Z: lakeflow pipeline run\n")
+        with pytest.raises(LakeflowError, match="being written by another run .pid 4242"):
+            pipeline.ingest(spark, path, path=str(root))
+        assert not (root / "items").exists()
+    finally:
+        os.close(fd)
+    # Once it is gone, the run goes ahead; the spec may be a dict, as the reference's is.
+    pipeline.ingest(spark, {"connection_name": name, "objects": [
+        {"table": {"source_table": "items", "table_configuration": {"scd_type": "scd_type_1"}}}]},
+        path=str(root))
+    assert len(delta_rows(root, "items")) == 20
+
+
 @pytest.mark.parametrize("scd", ["SCD_TYPE_1", "SCD_TYPE_2"])
 def test_shuffled_events_merge_as_the_native_pipeline_merges(spark, home_cli, tmp_path, scd):
     """Late, repeated and tied upserts and racing deletes; null sequences too: of upserts

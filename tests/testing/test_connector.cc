@@ -94,6 +94,9 @@ class TestConnector : public LakeflowConnect,
       return Status::SourceError("HTTP 401 from https://api.example.test/{}?token={}", table,
                                  options().GetOr("token", ""));
     }
+    // A per-table option (tableConfigs), for the tests that they reach the read.
+    if (opts.GetOr("refuse_read", "") == "true")
+      return Status::SourceError("table '{}': its table options say refuse_read", table);
     if (table == "users") return ReadUsers(start);
     if (table == "events") return ReadEvents(start);
     if (table == "orders") return ReadOrders(start, false);

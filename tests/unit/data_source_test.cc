@@ -134,14 +134,36 @@ TEST_F(DataSourceTest, MetadataOfAnUnknownTableIsNotFound) {
 }
 
 TEST_F(DataSourceTest, TableListNamesEveryTable) {
-  for (const char* special : {"_lakeflow_table_list", "_community_tables"}) {
-    Batches batches = ReadAllOk({{"tableName", special}});
-    ASSERT_FALSE(batches.empty()) << special;
-    EXPECT_TRUE(batches[0]->schema()->Equals(*DataSource::TableListSchema()));
-    EXPECT_EQ(StringColumn(batches, "table_name"),
-              (Strings{"users", "events", "orders", "logs", "regions", "metrics"}));
-    EXPECT_EQ(StringColumn(batches, "table_schema"), Strings(6, "<null>"));
+  Batches batches = ReadAllOk({{"tableName", "_lakeflow_table_list"}});
+  ASSERT_FALSE(batches.empty());
+  EXPECT_TRUE(batches[0]->schema()->Equals(*DataSource::TableListSchema()));
+  EXPECT_EQ(StringColumn(batches, "table_name"),
+            (Strings{"users", "events", "orders", "logs", "regions", "metrics"}));
+  EXPECT_EQ(StringColumn(batches, "table_schema"), Strings(6, "<null>"));
+}
+
+TEST_F(DataSourceTest, CommunityTablesOfAFlatSourceAreAtTheRoot) {
+  Batches batches = ReadAllOk({{"tableName", "_community_tables"}});
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_TRUE(batches[0]->schema()->Equals(*DataSource::CommunityTablesSchema()));
+  EXPECT_EQ(StringColumn(batches, "tableName"),
+            (Strings{"events", "logs", "metrics", "orders", "regions", "users"}));
+  auto ns = std::static_pointer_cast<arrow::ListArray>(batches[0]->GetColumnByName("namespace"));
+  for (int64_t i = 0; i < ns->length(); ++i) {
+    EXPECT_FALSE(ns->IsNull(i));
+    EXPECT_EQ(ns->value_length(i), 0) << "row " << i;
   }
+  // A namespace given to a source without them is a mistake, not ignored.
+  auto stray = ReadAll({{"tableName", "_community_tables"}, {"namespace", R"(["a"])"}});
+  ASSERT_FALSE(stray.ok());
+  ExpectContains(stray.status().message(), {"option namespace", "no namespaces"});
+}
+
+TEST_F(DataSourceTest, AMisspeltCommunityTableIsRefused) {
+  auto batches = ReadAll({{"tableName", "_community_table"}});
+  ASSERT_FALSE(batches.ok());
+  ExpectContains(batches.status().message(),
+                 {"'_community_table'", "_community_tables", "_community_namespaces"});
 }
 
 TEST_F(DataSourceTest, NamespacesOfASourceWithoutThemIsEmpty) {

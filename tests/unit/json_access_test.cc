@@ -66,5 +66,17 @@ TEST(DumpJson, BytesThatAreNotUtf8AreReplacedNotThrown) {
   EXPECT_EQ(DumpJson(j), "{\"name\":\"bad\xEF\xBF\xBD\xEF\xBF\xBD\"}");
 }
 
+TEST(DumpExactJson, RefusesWhatItCannotWriteExactly) {
+  Json good = {{"page", "https://h/x?q=caf\xC3\xA9"}};
+  auto text = DumpExactJson(good, "an offset");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, good.dump());
+  Json bad = {{"page", std::string("caf\xE9")}};
+  auto refused = DumpExactJson(bad, "the end offset of batch 3");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "the end offset of batch 3 holds text that is not valid UTF-8");
+}
+
 }  // namespace
 }  // namespace lakeflow

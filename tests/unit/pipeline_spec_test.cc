@@ -43,6 +43,43 @@ TEST(PipelineSpecTest, ReadsTheReferenceFormat) {
   EXPECT_TRUE(commits.primary_keys.empty());
 }
 
+TEST(PipelineSpecTest, TheReferencesOtherSpellings) {
+  auto spec = ParsePipelineSpec(R"(connection_name: gh
+objects:
+  - table:
+      source_table: a
+      table_configuration: {scd_type: scd_type_2, primary_keys: '["id", "org"]'}
+  - table:
+      source_table: b
+      table_configuration:
+        scd_type: Append_Only
+        primary_keys: sha
+        per_page: 100
+        ratio: 1.10
+        strict: True
+        quoted: "true"
+        labels: [bug, "help wanted"]
+        window: {days: 7, tz: UTC}
+        nothing: ~
+)",
+                                "p.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  const TableObject& a = spec->objects[0];
+  EXPECT_EQ(a.scd_type, ScdType::kType2);
+  EXPECT_EQ(a.primary_keys, (std::vector<std::string>{"id", "org"}));
+  const TableObject& b = spec->objects[1];
+  EXPECT_EQ(b.scd_type, ScdType::kAppendOnly);
+  EXPECT_EQ(b.primary_keys, std::vector<std::string>{"sha"});
+  // Values that are not strings reach the source as their JSON text.
+  EXPECT_EQ(b.source_options.GetOr("per_page", ""), "100");
+  EXPECT_EQ(b.source_options.GetOr("ratio", ""), "1.10");
+  EXPECT_EQ(b.source_options.GetOr("strict", ""), "true");
+  EXPECT_EQ(b.source_options.GetOr("quoted", ""), "true");
+  EXPECT_EQ(b.source_options.GetOr("labels", ""), R"(["bug","help wanted"])");
+  EXPECT_EQ(b.source_options.GetOr("window", ""), R"({"days":7,"tz":"UTC"})");
+  EXPECT_EQ(b.source_options.GetOr("nothing", ""), "null");
+}
+
 TEST(PipelineSpecTest, JsonAndDefaults) {
   auto spec = ParsePipelineSpec(
       R"({"connection_name": "pg", "objects": [{"table": {"source_table": "public.t"}}]})",
@@ -88,7 +125,13 @@ INSTANTIATE_TEST_SUITE_P(
             "      source_table: issues\n      destination_catalog: main\n      "
             "destination_schema: github\n      destination_table: gh_issues",
             "'main.github.gh_issues' is the destination of an earlier table too"},
-        Bad{"        owner: octocat", "        owner: [a, b]", "a source option must be a string"},
+        Bad{"        primary_keys: [\"id\"]", "        primary_keys: []",
+            "p.yaml:11: objects[0].table.table_configuration.primary_keys: expected at least one "
+            "column"},
+        Bad{"        primary_keys: [\"id\"]", "        primary_keys: '[\"id\", 2]'",
+            "table_configuration.primary_keys: expected a list of column names"},
+        Bad{"        primary_keys: [\"id\"]", "        primary_keys: '[id'",
+            "table_configuration.primary_keys: not a JSON list of column names"},
         Bad{"objects:", "object:", "p.yaml:3: object: unknown field"}));
 
 }  // namespace

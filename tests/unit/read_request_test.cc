@@ -26,11 +26,38 @@ void ExpectInvalid(const Options& options, std::vector<std::string> fragments) {
   }
 }
 
+TEST(ReadRequest, NamespaceOptionsAreTheListingsOwn) {
+  ReadRequest tables = Parse(
+      {{"tableName", "_community_tables"}, {"namespace", R"(["org", "repo"])"}, {"owner", "x"}});
+  ASSERT_TRUE(tables.in_namespace.has_value());
+  EXPECT_EQ(*tables.in_namespace, (Namespace{"org", "repo"}));
+  EXPECT_FALSE(tables.table_options.Get("namespace").has_value());
+  ReadRequest root = Parse({{"tableName", "_community_tables"}, {"namespace", "[]"}});
+  ASSERT_TRUE(root.in_namespace.has_value());
+  EXPECT_TRUE(root.in_namespace->empty());
+  ReadRequest spaces =
+      Parse({{"tableName", "_community_namespaces"}, {"namespaceprefix", R"(["a"])"}});
+  EXPECT_EQ(spaces.namespace_prefix, (Namespace{"a"}));
+  // A table read passes a `namespace` option on to the connector.
+  ReadRequest table = Parse({{"tableName", "users"}, {"namespace", "prod"}});
+  EXPECT_EQ(table.table_options.Get("namespace"), std::optional<std::string>("prod"));
+}
+
+TEST(ReadRequest, BadNamespaceOptionsAreNamed) {
+  ExpectInvalid({{"tableName", "_community_tables"}, {"namespace", "org"}},
+                {"option namespace", "not valid JSON"});
+  ExpectInvalid({{"tableName", "_community_tables"}, {"namespace", R"(["a", 1])"}},
+                {"option namespace", "JSON list of strings"});
+  ExpectInvalid({{"tableName", "_community_namespaces"}, {"namespacePrefix", R"({"a": 1})"}},
+                {"option namespacePrefix", "JSON list of strings"});
+  ExpectInvalid({{"tableName", "_community_stuff"}}, {"unknown table '_community_stuff'"});
+}
+
 TEST(ReadRequest, SpecialTableNamesSelectTheKind) {
   EXPECT_EQ(Parse({{"tableName", "_lakeflow_metadata"}}).kind, ReadRequest::Kind::kMetadata);
   EXPECT_EQ(Parse({{"tableName", "_community_table_metadata"}}).kind, ReadRequest::Kind::kMetadata);
   EXPECT_EQ(Parse({{"tableName", "_lakeflow_table_list"}}).kind, ReadRequest::Kind::kTableList);
-  EXPECT_EQ(Parse({{"tableName", "_community_tables"}}).kind, ReadRequest::Kind::kTableList);
+  EXPECT_EQ(Parse({{"tableName", "_community_tables"}}).kind, ReadRequest::Kind::kTables);
   EXPECT_EQ(Parse({{"tableName", "_community_namespaces"}}).kind, ReadRequest::Kind::kNamespaces);
   ReadRequest users = Parse({{"tableName", "users"}});
   EXPECT_EQ(users.kind, ReadRequest::Kind::kTable);
@@ -76,7 +103,7 @@ TEST(ReadRequest, TableNameListWithAnEmptyEntryIsRefused) {
 
 TEST(ReadRequest, TableNameListBadJsonIsRefused) {
   ExpectInvalid({{"tableName", "_lakeflow_metadata"}, {"tableNameList", R"(["users")"}},
-                {"tableNameList", "not a valid JSON array"});
+                {"option tableNameList", "not valid JSON"});
 }
 
 TEST(ReadRequest, TableNameListNonStringEntryIsRefused) {
@@ -88,7 +115,7 @@ TEST(ReadRequest, TableNameListNonStringEntryIsRefused) {
 
 TEST(ReadRequest, TableConfigsNotJsonIsRefused) {
   ExpectInvalid({{"tableName", "users"}, {"tableConfigs", "{users: 1"}},
-                {"tableConfigs", "JSON object"});
+                {"option tableConfigs", "not valid JSON"});
 }
 
 TEST(ReadRequest, TableConfigsNotAnObjectIsRefused) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lakeflow/connect/registry.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/schema.h"
 #include "lakeflow/datasource/data_source.h"
 #include "lakeflow/datasource/read_request.h"
@@ -56,9 +57,7 @@ Offset ParseOffset(const std::string& text, std::string_view what) {
 }
 
 Json ParsePartition(const std::string& text) {
-  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) Raise(Status::Invalid("a partition that is not JSON: {}", text));
-  return parsed;
+  return Check(ParseJson(text, "a partition"));
 }
 
 // Runs `f` (the engine's work, which may take long and may itself call into
@@ -108,22 +107,51 @@ py::capsule StreamCapsule(std::shared_ptr<DataSource> source,
   });
 }
 
+// The option a format bound to one source carries (lakeflow_connect.register).
+constexpr const char* kBoundSourceOption = "lakeflow.boundSource";
+
+// The source of a read through a bound format: none when the connection it
+// names is a local one (whose own source must be the bound one), else the
+// bound source, the connection's options having been injected by Unity Catalog.
+std::optional<std::string> BoundSource(const std::string& bound,
+                                       const std::optional<std::string>& connection) {
+  if (!connection) return bound;
+  auto local = LocalStore().Get(*connection);
+  if (!local.ok() && local.status().code() == StatusCode::kNotFound) return bound;
+  if (!local.ok()) Raise(local.status());
+  if (local->source != bound)
+    Raise(Status::Invalid(
+        "connection '{}' is a '{}' connection, but this lakeflow_connect format is registered "
+        "for source '{}'",
+        *connection, local->source, bound));
+  return std::nullopt;
+}
+
 class Source {
  public:
   explicit Source(const std::map<std::string, std::string>& options) {
     // Option `source` names the source when no connection does (the CLI's
     // --source). On Databricks, Unity Catalog has already injected the
     // connection's options, `source` among them, into the read's: then there is
-    // no connection left to look up in the local store.
+    // no connection left to look up in the local store. A format registered
+    // for one source (register(spark, "github")) passes it as
+    // lakeflow.boundSource: it stands for `source` unless the named connection
+    // is one of the local store's.
     Options read_options;
     OpenOptions open;
-    bool injected = options.count("source") > 0;
+    std::optional<std::string> connection, bound;
     for (const auto& [key, value] : options) {
-      if (key == "source")
+      if (key == "source") {
         open.source = value;
-      else if (!(injected && EqualsIgnoreCase(key, kConnectionOption)))
+      } else if (EqualsIgnoreCase(key, kBoundSourceOption)) {
+        bound = value;
+      } else {
+        if (EqualsIgnoreCase(key, kConnectionOption)) connection = value;
         read_options.Set(key, value);
+      }
     }
+    if (bound && !open.source) open.source = BoundSource(*bound, connection);
+    if (open.source && connection) read_options.Erase(kConnectionOption);
     open.store = &LocalStore();
     source_ = Check(Unlocked([&] { return DataSource::Open(read_options, open); }));
   }
@@ -208,9 +236,12 @@ class Source {
 //    "tables": [{"source_table", "destination", "ingestion_type", "scd_type",
 //                "primary_keys", "sequence_by", "appends", "deletes", "read_options"}]}
 // The read options hold no secret: the connection's are injected when a read opens.
-std::string PlanPipeline(const std::string& spec_path) {
+// The plan of a pipeline spec: a file, or (with `text`) the spec itself as
+// YAML or JSON, `spec_path` then only naming it in errors.
+std::string PlanPipeline(const std::string& spec_path, const std::optional<std::string>& text) {
   using namespace lakeflow::pipeline;  // NOLINT
-  PipelineSpec spec = Check(LoadPipelineSpec(spec_path));
+  PipelineSpec spec =
+      Check(text ? ParsePipelineSpec(*text, spec_path) : LoadPipelineSpec(spec_path));
   std::vector<TablePlan> plans = Check(Unlocked([&] { return PlanPipeline(spec, LocalStore()); }));
   Json tables = Json::array();
   for (const TablePlan& plan : plans) {
@@ -226,6 +257,8 @@ std::string PlanPipeline(const std::string& spec_path) {
         {"appends", plan.Appends()},
         {"deletes", plan.delete_source != nullptr},
         {"read_options", options},
+        {"columns", plan.schema->field_names()},
+        {"row_filter", plan.object.row_filter ? Json(*plan.object.row_filter) : Json()},
     });
   }
   bool delta = spec.destination.type == DestinationSpec::Type::kDelta;
@@ -259,7 +292,8 @@ PYBIND11_MODULE(_native, m) {
       .def("stream_partitions", &Source::StreamPartitions, py::arg("start"), py::arg("end"))
       .def("read_stream_partition", &Source::ReadStreamPartition, py::arg("partition"))
       .def("commit", &Source::Commit, py::arg("end"));
-  m.def("plan_pipeline", &lakeflow::bindings::PlanPipeline, py::arg("spec_path"));
+  m.def("plan_pipeline", &lakeflow::bindings::PlanPipeline, py::arg("spec_path"),
+        py::arg("text") = py::none());
   // The canonical text of an offset (sorted keys, compact), to compare two.
   m.def("canonical_offset", [](const std::string& text) {
     return lakeflow::OffsetToString(lakeflow::bindings::ParseOffset(text, "offset"));

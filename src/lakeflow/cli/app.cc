@@ -7,6 +7,7 @@
 
 #include "lakeflow/cli/commands.h"
 #include "lakeflow/connect/registry.h"
+#include "lakeflow/core/utf8.h"
 
 namespace lakeflow::cli {
 
@@ -37,6 +38,10 @@ Result<Options> ParseOptionFlags(const std::vector<std::string>& flags,
       return Status::Invalid("bad --option '{}': expected KEY=VALUE",
                              flag.substr(0, flag.find('=')));
     }
+    // Options travel as JSON (tableConfigs, checkpoints), which holds UTF-8 only.
+    LF_RETURN_IF_ERROR(CheckUtf8(flag.substr(0, eq), "an --option name"));
+    LF_RETURN_IF_ERROR(CheckUtf8(flag.substr(eq + 1),
+                                 fmt::format("the value of --option '{}'", flag.substr(0, eq))));
     options.Set(flag.substr(0, eq), flag.substr(eq + 1));
   }
   if (!connection.empty()) options.Set("databricks.connection", connection);
@@ -143,6 +148,8 @@ int RunApp(int argc, char** argv) {
   test_cmd->add_option("--source", test.source, "Source name, when no connection is used");
   test_cmd->add_option("--option,-o", test.options, "Option KEY=VALUE (repeatable)");
   test_cmd->add_option("--table", test.table, "Only this table");
+  test_cmd->add_option("--table-config", test.table_configs,
+                       "TABLE=JSON: that table's options, as a tableConfigs entry (repeatable)");
 
   auto* sources_cmd = app.add_subcommand("sources", "List the available sources (connectors)");
 

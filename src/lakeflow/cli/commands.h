@@ -62,6 +62,7 @@ struct TestConnectorArgs {
   std::string source;
   std::vector<std::string> options;
   std::string table;
+  std::vector<std::string> table_configs;  // TABLE=JSON, as tableConfigs' entries
 };
 // Returns the number of failed checks through `failures`.
 Status RunTestConnector(const TestConnectorArgs& args, int* failures);

@@ -37,4 +37,11 @@ Status LakeflowConnect::UnknownTable(std::string_view table) const {
   return Status::NotFound("unknown table '{}'", table);
 }
 
+std::string SupportsNamespaces::qualified_name(const std::vector<std::string>& ns,
+                                               const std::string& table) {
+  std::string out;
+  for (const auto& name : ns) out += name + ".";
+  return out + table;
+}
+
 }  // namespace lakeflow

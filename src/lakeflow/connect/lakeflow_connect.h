@@ -137,13 +137,28 @@ class SupportsPartitionedStream {
                                                      const Options& table_options) = 0;
 };
 
-// Optional: a source whose tables live in namespaces (database schemas, orgs).
-// Table names are then qualified: "namespace.table".
+// Optional: a source whose tables live under hierarchical namespaces (a
+// database's schemas; an API's organisations and projects). A namespace is a
+// path of names; the empty path is the root. The data source walks the tree
+// one level at a time for _community_namespaces, lists one namespace's tables
+// for _community_tables, and the whole tree for _lakeflow_table_list.
 class SupportsNamespaces {
  public:
   virtual ~SupportsNamespaces() = default;
-  virtual Result<std::vector<std::string>> list_namespaces() = 0;
-  virtual Result<std::vector<std::string>> list_tables_in(std::string_view ns) = 0;
+  // Whether this connector's tables do live in namespaces (a class that
+  // implements the mixin for some configurations says so for each).
+  virtual bool supports_namespaces() { return true; }
+  // The namespaces directly under `prefix`, each a full path (prefix
+  // included); none when `prefix` has no children.
+  virtual Result<std::vector<std::vector<std::string>>> list_namespaces(
+      const std::vector<std::string>& prefix) = 0;
+  // The names of the tables directly under `ns` (the root's when empty),
+  // without the namespace.
+  virtual Result<std::vector<std::string>> list_tables_in_namespace(
+      const std::vector<std::string>& ns) = 0;
+  // The name a read gives the table `table` of `ns`, as list_tables lists
+  // it: by default the names joined by dots (`org.repo.issues`).
+  virtual std::string qualified_name(const std::vector<std::string>& ns, const std::string& table);
 };
 
 }  // namespace lakeflow

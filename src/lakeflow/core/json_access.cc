@@ -59,6 +59,16 @@ std::string DumpJson(const Json& value, int indent) {
   return value.dump(indent, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 
+Result<std::string> DumpExactJson(const Json& value, std::string_view what) {
+  // The strict handler is the only way to learn that some string in the tree
+  // is not UTF-8 without walking it twice; the exception stays in here.
+  try {
+    return value.dump();
+  } catch (const Json::type_error&) {
+    return Status::Invalid("{} holds text that is not valid UTF-8", what);
+  }
+}
+
 std::optional<int64_t> JsonInteger(const Json& value) {
   if (value.is_number_unsigned()) {
     auto u = value.get<uint64_t>();

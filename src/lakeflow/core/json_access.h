@@ -83,6 +83,11 @@ class JsonFields {
 // option that reached a JSON tree unchecked) become U+FFFD.
 std::string DumpJson(const Json& value, int indent = -1);
 
+// JSON text exactly as the value holds it, for what is read back and acted on
+// (offsets in checkpoints and progress files): text that is not UTF-8 is an
+// error "WHAT holds text that is not valid UTF-8" rather than silently changed.
+Result<std::string> DumpExactJson(const Json& value, std::string_view what);
+
 // A JSON number as int64_t, when it is an integer that fits: 3 and 3.0 do,
 // 3.5, 1e300 and 2^64 do not.
 std::optional<int64_t> JsonInteger(const Json& value);

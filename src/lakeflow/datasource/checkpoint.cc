@@ -115,8 +115,9 @@ Status Checkpoint::WritePlanned(const PlannedBatch& batch) {
   Json j = {{"batch", batch.id},
             {"start", batch.start ? *batch.start : Json()},
             {"end", batch.end ? *batch.end : Json()}};
-  return WriteFileAtomically(fmt::format("{}/offsets/{}", dir_, batch.id), j.dump() + "\n",
-                             kPrivate);
+  LF_ASSIGN_OR_RETURN(std::string text,
+                      DumpExactJson(j, fmt::format("the plan of micro-batch {}", batch.id)));
+  return WriteFileAtomically(fmt::format("{}/offsets/{}", dir_, batch.id), text + "\n", kPrivate);
 }
 
 Status Checkpoint::WriteCommit(int64_t id) {

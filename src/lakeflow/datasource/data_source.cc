@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lakeflow/connect/parallel_batch_iterator.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/log.h"
 #include "lakeflow/core/strings.h"
 
@@ -22,7 +23,14 @@ bool Allows(const Connection& connection, std::string_view key) {
 }
 
 Status NotAllowed(const Connection& connection, std::string_view key, std::string_view where) {
-  std::string list = Join(connection.allowed_options, ", ");
+  // The owner's additions only: a default allowed again is no addition.
+  std::vector<std::string> extra;
+  for (const auto& a : connection.allowed_options) {
+    bool is_default = false;
+    for (const auto& d : DefaultAllowedOptions()) is_default = is_default || EqualsIgnoreCase(a, d);
+    if (!is_default) extra.push_back(a);
+  }
+  std::string list = Join(extra, ", ");
   return Status::Invalid(
       "option '{}'{} is not allowed by connection '{}' (allowed beyond the defaults: {}); its "
       "owner can add it with --allow",
@@ -33,11 +41,13 @@ Status NotAllowed(const Connection& connection, std::string_view key, std::strin
 // with a connection's externalOptionsAllowList — at every depth: the keys of
 // each tableConfigs entry are read options too, merged over the connection's.
 Status CheckAllowed(const Connection& connection, const Options& read_options) {
+  LF_ASSIGN_OR_RETURN(ReadRequest request, ParseReadRequest(read_options));
   for (const auto& [key, value] : read_options) {
     if (EqualsIgnoreCase(key, kConnectionOption)) continue;
+    // A listing's namespace options go to the data source, never the connector.
+    if (request.ListsNamespaces() && IsNamespaceOption(key)) continue;
     if (!Allows(connection, key)) return NotAllowed(connection, key, "");
   }
-  LF_ASSIGN_OR_RETURN(ReadRequest request, ParseReadRequest(read_options));
   for (const auto& [table, config] : request.table_configs) {
     for (const auto& [key, value] : config) {
       if (!Allows(connection, key) || IsReservedOption(key))
@@ -97,8 +107,37 @@ SchemaPtr DataSource::TableListSchema() {
       {arrow::field("table_schema", arrow::utf8()), arrow::field("table_name", arrow::utf8())});
 }
 
+namespace {
+
+std::shared_ptr<arrow::DataType> NamespaceType() {
+  return arrow::list(arrow::field("element", arrow::utf8()));
+}
+
+// A column of namespaces, each a list of names.
+Result<std::shared_ptr<arrow::Array>> NamespaceColumn(const std::vector<Namespace>& values) {
+  auto names = std::make_shared<arrow::StringBuilder>();
+  arrow::ListBuilder lists(arrow::default_memory_pool(), names, NamespaceType());
+  for (const auto& ns : values) {
+    LF_RETURN_IF_ARROW_ERROR(lists.Append());
+    for (const auto& name : ns) LF_RETURN_IF_ARROW_ERROR(names->Append(name));
+  }
+  LF_ASSIGN_OR_RETURN_ARROW(auto array, lists.Finish());
+  return array;
+}
+
+// How deep the seed's table list walks a namespace tree: deeper is a
+// connector whose namespaces never end.
+constexpr size_t kMaxNamespaceDepth = 32;
+
+}  // namespace
+
+SchemaPtr DataSource::CommunityTablesSchema() {
+  return arrow::schema({arrow::field("namespace", NamespaceType(), false),
+                        arrow::field("tableName", arrow::utf8(), false)});
+}
+
 SchemaPtr DataSource::NamespacesSchema() {
-  return arrow::schema({arrow::field("namespace", arrow::utf8())});
+  return arrow::schema({arrow::field("namespace", NamespaceType(), false)});
 }
 
 Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options,
@@ -113,7 +152,9 @@ Result<std::unique_ptr<DataSource>> DataSource::Open(const Options& read_options
   ds->request_ = std::move(request).value();
   Options connector_options;
   for (const auto& [k, v] : resolved) {
-    if (!IsReservedOption(k)) connector_options.Set(k, v);
+    if (IsReservedOption(k)) continue;
+    if (ds->request_.ListsNamespaces() && IsNamespaceOption(k)) continue;
+    connector_options.Set(k, v);
   }
   auto connector = registry.Create(ds->source_, connector_options);
   if (!connector.ok()) return ds->redactor_.Apply(connector.status());
@@ -134,7 +175,13 @@ Result<Options> DataSource::InjectConnection(const Options& read_options, const 
     }
     source_ = *open.source;
     LF_ASSIGN_OR_RETURN(const ConnectorInfo* info, registry.Find(source_));
-    return ResolveOptions(read_options, info->SecretOptions(read_options), &redactor_);
+    LF_ASSIGN_OR_RETURN(
+        Options resolved,
+        ResolveOptions(read_options, info->SecretOptions(read_options), &redactor_));
+    for (const auto& [k, v] : resolved) {
+      if (!IsReservedOption(k)) connection_options_.Set(k, v);
+    }
+    return resolved;
   }
   if (!open.store) return Status::Invalid("option databricks.connection needs a connection store");
   LF_ASSIGN_OR_RETURN(Connection connection, open.store->Get(*name));
@@ -147,6 +194,7 @@ Result<Options> DataSource::InjectConnection(const Options& read_options, const 
   // is taken as written, so that whoever reads cannot make lakeflow send a
   // file or an environment variable of this machine to the source.
   LF_ASSIGN_OR_RETURN(Options options, ResolveOptions(connection.options, secrets, &redactor_));
+  connection_options_ = options;
   for (const auto& [k, v] : read_options) {
     if (!EqualsIgnoreCase(k, kConnectionOption)) options.Set(k, v);
   }
@@ -188,6 +236,8 @@ Result<SchemaPtr> DataSource::Schema() {
       return MetadataSchema();
     case ReadRequest::Kind::kTableList:
       return TableListSchema();
+    case ReadRequest::Kind::kTables:
+      return CommunityTablesSchema();
     case ReadRequest::Kind::kNamespaces:
       return NamespacesSchema();
     case ReadRequest::Kind::kTable:
@@ -207,6 +257,8 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadAll() {
       return ReadMetadata();
     case ReadRequest::Kind::kTableList:
       return ReadTableList();
+    case ReadRequest::Kind::kTables:
+      return ReadCommunityTables();
     case ReadRequest::Kind::kNamespaces:
       return ReadNamespaces();
     case ReadRequest::Kind::kTable:
@@ -226,7 +278,11 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadMetadata() {
                           arrow::list(arrow::field("element", arrow::utf8())));
   for (const auto& table : tables) {
     LF_RETURN_IF_ERROR(CheckTableExists(table));
-    auto metadata = connector_->read_table_metadata(table, request_.OptionsFor(table));
+    // As the reference does: the table's own options, not the read's.
+    Options options = connection_options_;
+    if (auto it = request_.table_configs.find(table); it != request_.table_configs.end())
+      options.Merge(it->second);
+    auto metadata = connector_->read_table_metadata(table, options);
     if (!metadata.ok()) {
       return redactor_.Apply(metadata.status().WithContext(
           fmt::format("source '{}', table '{}': read_table_metadata", source_, table)));
@@ -247,35 +303,69 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadMetadata() {
   return MakeBatchIterator(MetadataSchema(), {batch});
 }
 
+SupportsNamespaces* DataSource::Namespaced() {
+  auto* namespaced = dynamic_cast<SupportsNamespaces*>(connector_.get());
+  return namespaced && namespaced->supports_namespaces() ? namespaced : nullptr;
+}
+
+Result<std::vector<Namespace>> DataSource::ChildNamespaces(SupportsNamespaces* namespaced,
+                                                           const Namespace& prefix) {
+  auto children = namespaced->list_namespaces(prefix);
+  if (!children.ok()) return Decorate(children.status().WithContext("list_namespaces"));
+  for (const auto& child : *children) {
+    // Each child extends its prefix: that is what bounds a walk of the tree.
+    if (child.size() <= prefix.size() || !std::equal(prefix.begin(), prefix.end(), child.begin()))
+      return Decorate(
+          Status::SourceError("list_namespaces({}) returned {}, which is not a namespace under it",
+                              DumpJson(Json(prefix)), DumpJson(Json(child))));
+  }
+  std::sort(children->begin(), children->end());
+  return children;
+}
+
+Result<std::vector<std::string>> DataSource::TablesIn(SupportsNamespaces* namespaced,
+                                                      const Namespace& ns) {
+  auto tables = namespaced->list_tables_in_namespace(ns);
+  if (!tables.ok())
+    return Decorate(tables.status().WithContext(
+        fmt::format("list_tables_in_namespace({})", DumpJson(Json(ns)))));
+  std::sort(tables->begin(), tables->end());
+  return tables;
+}
+
 Result<std::unique_ptr<BatchIterator>> DataSource::ReadTableList() {
   // tableNameList, when given, filters the list; each name must be a table.
   const std::vector<std::string>& wanted = request_.table_list;
   for (const auto& table : wanted) LF_RETURN_IF_ERROR(CheckTableExists(table));
-  auto listed = [&](const std::string& ns, const std::string& table) {
-    if (wanted.empty()) return true;
-    for (const auto& w : wanted) {
-      if (w == table || (!ns.empty() && w == ns + "." + table)) return true;
-    }
-    return false;
+  auto listed = [&](const std::string& name) {
+    return wanted.empty() || std::find(wanted.begin(), wanted.end(), name) != wanted.end();
   };
   std::vector<std::optional<std::string>> schemas, names;
-  auto* namespaced = dynamic_cast<SupportsNamespaces*>(connector_.get());
-  if (namespaced) {
-    auto namespaces = namespaced->list_namespaces();
-    if (!namespaces.ok()) return Decorate(namespaces.status().WithContext("list_namespaces"));
-    for (const auto& ns : *namespaces) {
-      auto tables = namespaced->list_tables_in(ns);
-      if (!tables.ok()) return Decorate(tables.status().WithContext("list_tables_in"));
-      for (const auto& t : *tables) {
-        if (!listed(ns, t)) continue;
-        schemas.emplace_back(ns);
+  if (auto* namespaced = Namespaced()) {
+    // The whole tree, depth first: each namespace's tables, then its children.
+    std::vector<Namespace> pending = {{}};
+    while (!pending.empty()) {
+      Namespace ns = std::move(pending.back());
+      pending.pop_back();
+      LF_ASSIGN_OR_RETURN(auto tables, TablesIn(namespaced, ns));
+      for (const auto& t : tables) {
+        // tableNameList names a table as a read does, or by its bare name.
+        if (!listed(namespaced->qualified_name(ns, t)) && !listed(t)) continue;
+        schemas.emplace_back(ns.empty() ? std::nullopt : std::optional(Join(ns, ".")));
         names.emplace_back(t);
       }
+      if (ns.size() >= kMaxNamespaceDepth) {
+        return Decorate(Status::SourceError("namespaces nest deeper than {} levels under {}",
+                                            kMaxNamespaceDepth, DumpJson(Json(ns))));
+      }
+      LF_ASSIGN_OR_RETURN(auto children, ChildNamespaces(namespaced, ns));
+      pending.insert(pending.end(), std::make_move_iterator(children.rbegin()),
+                     std::make_move_iterator(children.rend()));
     }
   } else {
     LF_ASSIGN_OR_RETURN(auto tables, Tables());
     for (const auto& t : tables) {
-      if (!listed("", t)) continue;
+      if (!listed(t)) continue;
       schemas.emplace_back(std::nullopt);
       names.emplace_back(t);
     }
@@ -284,15 +374,45 @@ Result<std::unique_ptr<BatchIterator>> DataSource::ReadTableList() {
   return MakeBatchIterator(TableListSchema(), {batch});
 }
 
-Result<std::unique_ptr<BatchIterator>> DataSource::ReadNamespaces() {
-  auto* namespaced = dynamic_cast<SupportsNamespaces*>(connector_.get());
-  std::vector<std::optional<std::string>> names;
-  if (namespaced) {
-    auto namespaces = namespaced->list_namespaces();
-    if (!namespaces.ok()) return Decorate(namespaces.status().WithContext("list_namespaces"));
-    for (const auto& ns : *namespaces) names.emplace_back(ns);
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadCommunityTables() {
+  std::vector<Namespace> namespaces;
+  std::vector<std::string> tables;
+  if (auto* namespaced = Namespaced()) {
+    if (!request_.in_namespace) {
+      return Decorate(Status::Invalid(
+          "option {} is required: this source's tables live in namespaces; pass a JSON list "
+          "of names ([] for the root's tables; {} lists the namespaces)",
+          kNamespaceOption, kCommunityNamespacesTable));
+    }
+    LF_ASSIGN_OR_RETURN(tables, TablesIn(namespaced, *request_.in_namespace));
+    namespaces.assign(tables.size(), *request_.in_namespace);
+  } else {
+    if (request_.in_namespace) {
+      return Decorate(
+          Status::Invalid("option {} was given, but this source has no namespaces: leave it out",
+                          kNamespaceOption));
+    }
+    LF_ASSIGN_OR_RETURN(tables, Tables());
+    std::sort(tables.begin(), tables.end());
+    namespaces.assign(tables.size(), Namespace());
   }
-  LF_ASSIGN_OR_RETURN(auto batch, StringColumnsBatch(NamespacesSchema(), {names}));
+  LF_ASSIGN_OR_RETURN(auto ns_column, NamespaceColumn(namespaces));
+  arrow::StringBuilder names;
+  LF_RETURN_IF_ARROW_ERROR(names.AppendValues(tables));
+  LF_ASSIGN_OR_RETURN_ARROW(auto name_column, names.Finish());
+  auto batch = arrow::RecordBatch::Make(CommunityTablesSchema(), name_column->length(),
+                                        {ns_column, name_column});
+  return MakeBatchIterator(CommunityTablesSchema(), {batch});
+}
+
+Result<std::unique_ptr<BatchIterator>> DataSource::ReadNamespaces() {
+  std::vector<Namespace> namespaces;
+  // A source without namespaces has none: no rows.
+  if (auto* namespaced = Namespaced()) {
+    LF_ASSIGN_OR_RETURN(namespaces, ChildNamespaces(namespaced, request_.namespace_prefix));
+  }
+  LF_ASSIGN_OR_RETURN(auto column, NamespaceColumn(namespaces));
+  auto batch = arrow::RecordBatch::Make(NamespacesSchema(), column->length(), {column});
   return MakeBatchIterator(NamespacesSchema(), {batch});
 }
 

@@ -1,7 +1,10 @@
 // The lakeflow_connect data source: the seed's five calls over one connector.
 //
-//   metadata      tableName=_lakeflow_metadata, tableNameList=a,b
-//   table list    tableName=_lakeflow_table_list
+//   metadata      tableName=_lakeflow_metadata (or _community_table_metadata),
+//                 tableNameList=a,b (or ["a","b"]), tableConfigs={"a": {...}}
+//   table list    tableName=_lakeflow_table_list: table_schema, table_name
+//   namespaces    tableName=_community_namespaces, namespacePrefix=["org"]
+//   tables        tableName=_community_tables, namespace=["org","repo"]
 //   batch read    tableName=<table>
 //   stream read   tableName=<table>            (see StreamReader)
 //   delete flow   tableName=<table>, isDeleteFlow=true
@@ -107,6 +110,7 @@ class DataSource {
   // The schemas of the special tables.
   static SchemaPtr MetadataSchema();
   static SchemaPtr TableListSchema();
+  static SchemaPtr CommunityTablesSchema();
   static SchemaPtr NamespacesSchema();
 
  private:
@@ -119,7 +123,15 @@ class DataSource {
   Status CheckTableExists(const std::string& table);
   Result<std::unique_ptr<BatchIterator>> ReadMetadata();
   Result<std::unique_ptr<BatchIterator>> ReadTableList();
+  Result<std::unique_ptr<BatchIterator>> ReadCommunityTables();
   Result<std::unique_ptr<BatchIterator>> ReadNamespaces();
+  // The connector as a source with namespaces, or null.
+  SupportsNamespaces* Namespaced();
+  // One level of a connector's namespace tree, sorted, each checked to lie
+  // under `prefix`; one namespace's tables, sorted.
+  Result<std::vector<Namespace>> ChildNamespaces(SupportsNamespaces* namespaced,
+                                                 const Namespace& prefix);
+  Result<std::vector<std::string>> TablesIn(SupportsNamespaces* namespaced, const Namespace& ns);
   Result<std::unique_ptr<BatchIterator>> ReadTable();
   Result<std::unique_ptr<BatchIterator>> ReadPartitions(std::vector<Json> partitions);
   Result<std::unique_ptr<BatchIterator>> ReadSnapshotPages();
@@ -133,6 +145,10 @@ class DataSource {
 
   std::string source_;
   ReadRequest request_;
+  // The connection's options (references resolved), or with no connection
+  // the read's own, reserved ones left out: what a metadata read gives each
+  // table under its tableConfigs entry.
+  Options connection_options_;
   Redactor redactor_;
   int64_t batch_rows_ = 8192;
   size_t partition_threads_ = 0;

@@ -1,5 +1,7 @@
 #include "lakeflow/datasource/read_request.h"
 
+#include "lakeflow/core/json_access.h"
+
 namespace lakeflow {
 
 namespace {
@@ -16,14 +18,12 @@ Result<std::vector<std::string>> ParseTableList(const std::string& text) {
   // ",".join([]) of the seed's call: no names, which means every table.
   if (trimmed.empty()) return out;
   if (trimmed.starts_with("[")) {
-    auto j = Json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_array()) {
-      return Status::Invalid("option tableNameList: not a valid JSON array: {}", trimmed);
-    }
+    LF_ASSIGN_OR_RETURN(Json j, ParseJson(trimmed, "option tableNameList"));
+    if (!j.is_array()) return Status::Invalid("option tableNameList: not a JSON array");
     for (const auto& v : j) {
       if (!v.is_string() || v.get<std::string>().empty()) {
         return Status::Invalid(
-            "option tableNameList: every entry must be a non-empty string, got {}", v.dump());
+            "option tableNameList: every entry must be a non-empty string, got {}", DumpJson(v));
       }
       out.push_back(v.get<std::string>());
     }
@@ -43,9 +43,22 @@ Result<std::vector<std::string>> ParseTableList(const std::string& text) {
   return out;
 }
 
+// A JSON list of strings, the form of namespacePrefix and namespace.
+Result<Namespace> ParseNamespace(const std::string& text, const char* option) {
+  auto where = fmt::format("option {}", option);
+  LF_ASSIGN_OR_RETURN(Json j, ParseJson(text, where));
+  Namespace out;
+  if (!j.is_array()) return Status::Invalid("{}: must be a JSON list of strings", where);
+  for (const auto& v : j) {
+    if (!v.is_string()) return Status::Invalid("{}: must be a JSON list of strings", where);
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 Result<std::map<std::string, Options>> ParseTableConfigs(const std::string& text) {
-  auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  LF_ASSIGN_OR_RETURN(Json j, ParseJson(text, "option tableConfigs"));
+  if (!j.is_object()) {
     return Status::Invalid(
         "option tableConfigs: must be a JSON object of table -> {{option: value}}");
   }
@@ -80,6 +93,10 @@ bool IsReservedOption(std::string_view key) {
   return false;
 }
 
+bool IsNamespaceOption(std::string_view key) {
+  return EqualsIgnoreCase(key, kNamespacePrefixOption) || EqualsIgnoreCase(key, kNamespaceOption);
+}
+
 Options ReadRequest::OptionsFor(const std::string& table) const {
   Options out = table_options;
   auto it = table_configs.find(table);
@@ -98,10 +115,26 @@ Result<ReadRequest> ParseReadRequest(const Options& read_options) {
   request.table = Trim(*table);
   if (request.table == kMetadataTable || request.table == kCommunityMetadataTable) {
     request.kind = ReadRequest::Kind::kMetadata;
-  } else if (request.table == kTableListTable || request.table == kCommunityTablesTable) {
+  } else if (request.table == kTableListTable) {
     request.kind = ReadRequest::Kind::kTableList;
+  } else if (request.table == kCommunityTablesTable) {
+    request.kind = ReadRequest::Kind::kTables;
   } else if (request.table == kCommunityNamespacesTable) {
     request.kind = ReadRequest::Kind::kNamespaces;
+  } else if (request.table.starts_with("_community_")) {
+    // A misspelt listing would otherwise reach the connector as a table name.
+    return Status::Invalid("unknown table '{}': the _community_ tables are {}, {} and {}",
+                           request.table, kCommunityMetadataTable, kCommunityTablesTable,
+                           kCommunityNamespacesTable);
+  }
+  if (request.ListsNamespaces()) {
+    if (auto prefix = read_options.Get(kNamespacePrefixOption)) {
+      LF_ASSIGN_OR_RETURN(request.namespace_prefix,
+                          ParseNamespace(*prefix, kNamespacePrefixOption));
+    }
+    if (auto ns = read_options.Get(kNamespaceOption)) {
+      LF_ASSIGN_OR_RETURN(request.in_namespace, ParseNamespace(*ns, kNamespaceOption));
+    }
   }
   if (auto list = read_options.Get(kTableNameListOption)) {
     LF_ASSIGN_OR_RETURN(request.table_list, ParseTableList(*list));
@@ -115,7 +148,8 @@ Result<ReadRequest> ParseReadRequest(const Options& read_options) {
     request.delete_flow = *b;
   }
   for (const auto& [k, v] : read_options) {
-    if (!IsReservedOption(k)) request.table_options.Set(k, v);
+    if (IsReservedOption(k) || (request.ListsNamespaces() && IsNamespaceOption(k))) continue;
+    request.table_options.Set(k, v);
   }
   return request;
 }

@@ -49,6 +49,23 @@ bool HasControlCharacters(std::string_view text) {
   return false;
 }
 
+// Bytes past ASCII percent-encoded, as a browser sends a link holding them:
+// a URL kept in an offset stays ASCII, and the server gets the bytes it wrote.
+std::string EncodeNonAscii(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += '%';
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string UrlEncode(std::string_view text) {
@@ -126,7 +143,7 @@ Result<std::string> OriginOf(std::string_view url) {
 
 Result<std::string> ResolveUrl(std::string_view base, std::string_view ref) {
   UrlHandle parsed = NewUrl();
-  std::string base_text(base), ref_text(ref);
+  std::string base_text(base), ref_text = EncodeNonAscii(ref);
   if (HasControlCharacters(ref_text)) {
     return Status::Invalid("'{}' is not a URL: it holds spaces or control characters",
                            RedactUrl(ref));

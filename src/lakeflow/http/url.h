@@ -29,7 +29,7 @@ std::string RedactUrl(std::string_view url);
 Result<std::string> OriginOf(std::string_view url);
 
 // `ref` (absolute, or relative as a Link header or a body may give it)
-// resolved against `base`.
+// resolved against `base`; bytes past ASCII in `ref` come out percent-encoded.
 Result<std::string> ResolveUrl(std::string_view base, std::string_view ref);
 
 // `url` without the query parameters named in `names` (compared without

@@ -195,7 +195,9 @@ class TableRunner {
 
   Status Commit(const sinks::TableWrite& write, sinks::ChangeKind kind, BatchIterator* rows,
                 const Offset& end, const std::string& flow, int64_t id) {
-    CountingIterator counted(rows, &run_.rows);
+    // Deletes name keys: they apply whatever the row filter says.
+    auto shaped = plan_.shape.Apply(rows, kind != sinks::ChangeKind::kDelete);
+    CountingIterator counted(shaped.get(), &run_.rows);
     LF_RETURN_IF_ERROR(
         dest_->CommitMicroBatch(write, kind, &counted, flow, sinks::FlowProgress{id, end}));
     ++run_.batches;

@@ -1,19 +1,47 @@
 #include "lakeflow/pipeline/pipeline_spec.h"
 
+#include <cctype>
 #include <set>
 
 #include "lakeflow/core/file_io.h"
+#include "lakeflow/core/yaml_json.h"
 #include "lakeflow/core/yaml_reader.h"
 
 namespace lakeflow::pipeline {
 namespace {
 
+// Case does not matter, as the reference upper-cases it.
 Result<ScdType> ParseScdType(const YamlReader& r, const YAML::Node& n, const std::string& where) {
-  std::string text = n.as<std::string>();
-  if (text == "SCD_TYPE_1") return ScdType::kType1;
-  if (text == "SCD_TYPE_2") return ScdType::kType2;
-  if (text == "APPEND_ONLY") return ScdType::kAppendOnly;
+  LF_ASSIGN_OR_RETURN(std::string text, r.Scalar(n, where));
+  std::string upper = text;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper == "SCD_TYPE_1") return ScdType::kType1;
+  if (upper == "SCD_TYPE_2") return ScdType::kType2;
+  if (upper == "APPEND_ONLY") return ScdType::kAppendOnly;
   return r.At(n, where, "unknown scd_type '" + text + "' (SCD_TYPE_1, SCD_TYPE_2 or APPEND_ONLY)");
+}
+
+// A list of columns as the reference's specs write them (primary_keys): a
+// list, a JSON list in a string, or one column name.
+Result<std::vector<std::string>> ParseColumns(const YamlReader& r, const YAML::Node& n,
+                                              const std::string& where) {
+  LF_ASSIGN_OR_RETURN(Json value, YamlToJson(r, n, where));
+  if (value.is_string()) {
+    std::string text = value.get<std::string>();
+    if (!text.starts_with("[")) return std::vector<std::string>{text};
+    auto parsed = ParseJson(text, where);
+    if (!parsed.ok()) return r.At(n, where, "not a JSON list of column names");
+    value = std::move(parsed).value();
+  }
+  std::vector<std::string> keys;
+  if (!value.is_array()) return r.At(n, where, "expected a list of column names");
+  for (const auto& key : value) {
+    if (!key.is_string() || key.get<std::string>().empty())
+      return r.At(n, where, "expected a list of column names");
+    keys.push_back(key.get<std::string>());
+  }
+  if (keys.empty()) return r.At(n, where, "expected at least one column");
+  return keys;
 }
 
 // table_configuration: the known keys, and every other one as a source option.
@@ -28,16 +56,26 @@ Status ParseConfiguration(const YamlReader& r, const YAML::Node& n, const std::s
       if (!kv.second.IsScalar()) return r.At(kv.second, field, "expected a string");
       LF_ASSIGN_OR_RETURN(t->scd_type, ParseScdType(r, kv.second, field));
     } else if (key == "primary_keys") {
-      LF_ASSIGN_OR_RETURN(t->primary_keys, r.Strings(n, key, where));
-      if (t->primary_keys.empty()) return r.At(kv.second, field, "expected at least one column");
+      LF_ASSIGN_OR_RETURN(t->primary_keys, ParseColumns(r, kv.second, field));
+    } else if (key == "include_columns") {
+      LF_ASSIGN_OR_RETURN(t->include_columns, ParseColumns(r, kv.second, field));
+    } else if (key == "exclude_columns") {
+      LF_ASSIGN_OR_RETURN(t->exclude_columns, ParseColumns(r, kv.second, field));
+    } else if (key == "row_filter") {
+      if (!kv.second.IsScalar()) return r.At(kv.second, field, "expected a SQL predicate");
+      LF_ASSIGN_OR_RETURN(std::string filter, r.Scalar(kv.second, field));
+      t->row_filter = filter;
+    } else if (key == "cluster_by") {
+      // Not passed on as a source option, which would look accepted.
+      return r.At(kv.second, field, "clustering is not supported yet; remove cluster_by");
     } else if (key == "sequence_by") {
       LF_ASSIGN_OR_RETURN(std::string seq, r.String(n, key, where));
       t->sequence_by = seq;
-    } else if (kv.second.IsScalar()) {
-      LF_ASSIGN_OR_RETURN(std::string value, r.Scalar(kv.second, field));
-      t->source_options.Set(key, value);
     } else {
-      return r.At(kv.second, field, "a source option must be a string");
+      // Any other key is a source option; a value that is not a string
+      // travels as its JSON text, as the reference passes it.
+      LF_ASSIGN_OR_RETURN(std::string value, YamlOptionText(r, kv.second, field));
+      t->source_options.Set(key, value);
     }
   }
   return Status::OK();

@@ -11,6 +11,8 @@
 //           scd_type: SCD_TYPE_2                   # or SCD_TYPE_1 (default), APPEND_ONLY
 //           primary_keys: ["id"]                   # overrides the connector's metadata
 //           sequence_by: updated_at                # default: the cursor field
+//           exclude_columns: [body]                # or include_columns: [...]
+//           row_filter: "state = 'open'"           # rows kept (a SQL predicate)
 //           owner: octocat                         # any other key: a source option for this table
 //
 // Unknown keys are refused; every error is one line "FILE:LINE: field: problem".
@@ -44,8 +46,12 @@ struct TableObject {
   ScdType scd_type = ScdType::kType1;
   std::vector<std::string> primary_keys;  // empty: the connector's
   std::optional<std::string> sequence_by;
-  Options source_options;  // the other table_configuration keys
-  int line = 0;            // where the object starts, for later messages
+  // Which source columns land (one list or the other), and which rows.
+  std::vector<std::string> include_columns;
+  std::vector<std::string> exclude_columns;
+  std::optional<std::string> row_filter;  // a SQL predicate (pipeline/row_filter.h)
+  Options source_options;                 // the other table_configuration keys
+  int line = 0;                           // where the object starts, for later messages
 
   // "catalog.schema.table", leaving out the parts not given.
   std::string DestinationName() const;

@@ -117,6 +117,7 @@ Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const Conn
     if (!source.ok()) return source.status().WithContext(where);
     auto schema = (*source)->Schema();
     if (!schema.ok()) return schema.status().WithContext(where);
+    plan.source_schema = *schema;
     plan.schema = *schema;
     plan.source = std::move(source).value();
     auto found = metadata->find(object.source_table);
@@ -126,6 +127,10 @@ Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const Conn
     if (!object.primary_keys.empty()) plan.metadata.primary_keys = object.primary_keys;
     plan.sequence_by = object.sequence_by.value_or(plan.metadata.cursor_field.value_or(""));
     LF_RETURN_IF_ERROR(Check(plan, where));
+    LF_ASSIGN_OR_RETURN(plan.shape,
+                        RowShape::Make(object, plan.source_schema, plan.metadata.primary_keys,
+                                       plan.sequence_by, where));
+    plan.schema = plan.shape.schema();
     if (plan.metadata.ingestion_type == IngestionType::kCdcWithDeletes && !plan.Appends()) {
       Options deletes = plan.read_options;
       deletes.Set(kIsDeleteFlowOption, "true");

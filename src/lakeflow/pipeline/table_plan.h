@@ -12,12 +12,15 @@
 #include "lakeflow/connections/connection_store.h"
 #include "lakeflow/datasource/data_source.h"
 #include "lakeflow/pipeline/pipeline_spec.h"
+#include "lakeflow/pipeline/row_shape.h"
 
 namespace lakeflow::pipeline {
 
 struct TablePlan {
   TableObject object;
-  SchemaPtr schema;         // the source table's
+  SchemaPtr source_schema;  // the source table's
+  SchemaPtr schema;         // the destination table's: the columns the shape keeps
+  RowShape shape;           // include/exclude_columns and row_filter
   TableMetadata metadata;   // primary keys overridden by the spec
   std::string sequence_by;  // the ordering column path; empty when none applies
   Options read_options;     // databricks.connection, tableName and the table's source options

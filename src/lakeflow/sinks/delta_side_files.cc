@@ -72,8 +72,10 @@ Status WriteProgress(const std::string& dir, const std::string& flow, int64_t ba
             {"end", record.end ? *record.end : Json()},
             {"rows", record.rows},
             {"committed_at", record.committed_at}};
+  auto text = DumpExactJson(j, fmt::format("the end offset of batch {}", batch_id));
+  if (!text.ok()) return text.status().WithContext(fmt::format("table '{}'", table));
   // Offsets are the reader's business only: not world-readable.
-  auto st = WriteFileAtomically(path, j.dump(), 0600);
+  auto st = WriteFileAtomically(path, *text, 0600);
   return st.ok() ? st : st.WithContext(fmt::format("table '{}'", table));
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/strings.h"
 #include "lakeflow/sinks/sqlite_change_writer.h"
 #include "lakeflow/sinks/sqlite_values.h"
@@ -256,10 +257,12 @@ Status SqliteDestination::RecordProgress(const std::string& table, const std::st
   BindText(stmt.get(), 1, table);
   BindText(stmt.get(), 2, flow);
   sqlite3_bind_int64(stmt.get(), 3, progress.batch_id);
-  if (progress.end)
-    BindText(stmt.get(), 4, progress.end->dump());
-  else
+  if (progress.end) {
+    LF_ASSIGN_OR_RETURN(std::string end, DumpExactJson(*progress.end, "the end offset"));
+    BindText(stmt.get(), 4, end);
+  } else {
     sqlite3_bind_null(stmt.get(), 4);
+  }
   sqlite3_bind_int64(stmt.get(), 5, rows);
   if (sqlite3_step(stmt.get()) != SQLITE_DONE) return SqliteError(db_, "recording flow progress");
   return Status::OK();

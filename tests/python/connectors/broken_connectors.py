@@ -51,3 +51,16 @@ class UnknownType(Base):
 class FailsToStart(Base):
     def __init__(self, options):
         raise RuntimeError(f"missing option token (got {sorted(options)})")
+
+
+class NanOffset(Base):
+    def read_table(self, table_name, start_offset, table_options):
+        return iter([{"id": 1}]), {"cursor": float("nan")}
+
+
+class NanPartition(Base):
+    def get_partitions(self, table_name, table_options, start_offset=None, end_offset=None):
+        return [{"from": 0}, {"from": float("inf")}]
+
+    def read_partition(self, table_name, partition, table_options):
+        return iter([{"id": 1}])

@@ -12,6 +12,9 @@ from lakeflow_connect import _native
 # Options of the Spark readers themselves, which the engine never sees.
 READER_OPTIONS = ("staginglocation",)
 
+# What a format registered for one source adds to each read's options (register()).
+BOUND_SOURCE_OPTION = "lakeflow.boundSource"
+
 
 def open_source(options):
     """A `_native.Source` for a read's options (all values as strings)."""

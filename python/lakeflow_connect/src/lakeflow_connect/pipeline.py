@@ -29,8 +29,12 @@ The Spark session must have Delta Lake: on Databricks it has; elsewhere add delt
 (docs/spark.md). Tables land where the native Delta destination puts them: ROOT/name, or
 ROOT/catalog/schema/name. Stream checkpoints and tombstones live under ROOT/_lakeflow_spark.
 """
+import contextlib
+import datetime
+import fcntl
 import json
 import os
+import sys
 
 import pyarrow.fs
 from pyspark.errors import AnalysisException
@@ -53,15 +57,51 @@ HAS_ROW = "__lakeflow_has_row"
 
 def ingest(spark, spec, path=None):
     """Brings every table of the pipeline spec up to date in Delta tables under `path`
-    (default: the spec's delta destination). Returns {destination table: Delta path}."""
-    plan = json.loads(_native.plan_pipeline(str(spec)))
+    (default: the spec's delta destination). The spec is a file (YAML or JSON) or, as
+    the reference's ingest takes it, a dict. Returns {destination table: Delta path}."""
+    if isinstance(spec, dict):
+        plan = json.loads(_native.plan_pipeline("<pipeline spec dict>", json.dumps(spec)))
+    else:
+        plan = json.loads(_native.plan_pipeline(str(spec)))
     root = path or _delta_root(plan)
     from lakeflow_connect import register
     register(spark)
-    flows = [_TableFlow(spark, table, root) for table in plan["tables"]]
-    for flow in flows:
-        flow.run()
+    with _destination_lock(root):
+        flows = [_TableFlow(spark, table, root) for table in plan["tables"]]
+        for flow in flows:
+            flow.run()
     return {flow.name: flow.target for flow in flows}
+
+
+@contextlib.contextmanager
+def _destination_lock(root):
+    """The native pipeline's lock on a Delta destination (ROOT/.lakeflow-lock), held for
+    the whole run, so that two runs into one root, Spark's or `lakeflow pipeline run`'s,
+    never plan and write the same micro-batches at once. Only a local root can be locked;
+    on an object store, Delta's commit protocol is the only guard."""
+    if "://" in root and not root.startswith("file://"):
+        yield
+        return
+    folder = root[len("file://"):] if root.startswith("file://") else root
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, ".lakeflow-lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode(errors="replace").split("\n")[0]
+            raise LakeflowError(
+                f"Delta destination {root} is being written by another run "
+                f"({holder or 'holder unknown'}); wait for it to finish, or stop it (its lock "
+                f"{path} goes with its process)") from None
+        since = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, since {since}: {' '.join(sys.argv)} "
+                      "(lakeflow_connect.pipeline)\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _delta_root(plan):
@@ -158,10 +198,18 @@ class _TableFlow:
     # -- reads
 
     def _reader(self, reader, **extra):
+        """The table's rows as its spec shapes them: row_filter (not on the delete
+        flow, whose records name keys), then the columns the spec keeps."""
         reader = reader.format("lakeflow_connect")
         for key, value in {**self.options, **extra}.items():
             reader = reader.option(key, value)
-        return reader.load()
+        frame = reader.load()
+        if self.table.get("row_filter") and extra.get("isDeleteFlow") != "true":
+            frame = frame.filter(F.expr(self.table["row_filter"]))
+        columns = self.table.get("columns")
+        if columns and columns != frame.columns:
+            frame = frame.select(*[F.col(_quote(c)) for c in columns])
+        return frame
 
     def _stream(self, flow, apply, **extra):
         frame = self._reader(self.spark.readStream, **extra,

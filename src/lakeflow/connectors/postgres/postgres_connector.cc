@@ -10,6 +10,7 @@
 #include "lakeflow/connectors/postgres/pg_catalog.h"
 #include "lakeflow/connectors/postgres/pg_change_reader.h"
 #include "lakeflow/connectors/postgres/pg_copy_decoder.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/strings.h"
 
 namespace lakeflow::postgres {
@@ -171,7 +172,10 @@ std::vector<Json> KeyRanges(const std::string& snapshot, int64_t lo, int64_t hi,
   return out;
 }
 
-class PostgresConnector : public LakeflowConnect, public SupportsPartition, public SupportsCommit {
+class PostgresConnector : public LakeflowConnect,
+                          public SupportsPartition,
+                          public SupportsCommit,
+                          public SupportsNamespaces {
  public:
   PostgresConnector(Options options, PgConnectionOptions connection,
                     std::vector<std::string> schemas, std::unique_ptr<PgConnection> catalog)
@@ -183,11 +187,40 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
         catalog_(std::move(catalog)) {}
 
   Result<std::vector<std::string>> list_tables() override {
-    std::lock_guard lock(mu_);
-    LF_ASSIGN_OR_RETURN(auto names, ListTables(*catalog_, schemas_));
+    LF_ASSIGN_OR_RETURN(auto names, CatalogTables());
     std::vector<std::string> out;
     for (const auto& name : names) out.push_back(name.Display());
     return out;
+  }
+
+  // The namespaces are the schemas the connection reads that hold tables:
+  // one level, no tables at the root.
+  Result<std::vector<std::vector<std::string>>> list_namespaces(
+      const std::vector<std::string>& prefix) override {
+    std::vector<std::vector<std::string>> out;
+    if (!prefix.empty()) return out;
+    LF_ASSIGN_OR_RETURN(auto names, CatalogTables());
+    std::set<std::string> schemas;
+    for (const auto& name : names) schemas.insert(name.schema);
+    for (const auto& schema : schemas) out.push_back({schema});
+    return out;
+  }
+
+  Result<std::vector<std::string>> list_tables_in_namespace(
+      const std::vector<std::string>& ns) override {
+    std::vector<std::string> out;
+    if (ns.size() != 1) return out;
+    LF_ASSIGN_OR_RETURN(auto names, CatalogTables());
+    for (const auto& name : names) {
+      if (name.schema == ns[0]) out.push_back(name.table);
+    }
+    return out;
+  }
+
+  std::string qualified_name(const std::vector<std::string>& ns,
+                             const std::string& table) override {
+    if (ns.size() != 1) return SupportsNamespaces::qualified_name(ns, table);
+    return TableName{ns[0], table}.Display();
   }
 
   Result<SchemaPtr> get_table_schema(std::string_view table, const Options&) override {
@@ -308,8 +341,11 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
     LF_ASSIGN_OR_RETURN(const PgTable* t, Describe(table));
     LF_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(connection_));
     const std::string what = "reading a partition of " + t->name.Display();
-    if (partition.contains("snapshot")) {
-      std::string snapshot = partition["snapshot"].get<std::string>();
+    // Partitions come back from Spark tasks: read them as outside JSON.
+    LF_ASSIGN_OR_RETURN(auto fields,
+                        JsonFields::Of(partition, "postgres: partition of " + t->name.Display()));
+    LF_ASSIGN_OR_RETURN(std::string snapshot, fields.StringOr("snapshot", ""));
+    if (fields.Find("snapshot")) {
       if (!IsSnapshotName(snapshot))
         return Status::Invalid("postgres: partition of {}: bad snapshot name", t->name.Display());
       LF_RETURN_IF_ERROR(
@@ -318,9 +354,8 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
     }
     std::string sequence;
     if (Captured(*t)) {
-      if (partition.contains("sequence")) {
-        sequence = partition["sequence"].get<std::string>();
-      } else {
+      LF_ASSIGN_OR_RETURN(sequence, fields.StringOr("sequence", ""));
+      if (!fields.Find("sequence")) {
         LF_ASSIGN_OR_RETURN(sequence, SequencedSnapshot(*conn, t->name.Display()));
       }
       if (!IsSequenceText(sequence))
@@ -329,16 +364,24 @@ class PostgresConnector : public LakeflowConnect, public SupportsPartition, publ
     std::string where;
     if (const PgColumn* key = IntegerKey(*t)) {
       const std::string k = QuoteIdentifier(key->name);
-      if (partition.contains("from"))
-        where = k + " >= " + std::to_string(partition["from"].get<int64_t>());
-      if (partition.contains("to"))
-        where += (where.empty() ? "" : " AND ") + k + " < " +
-                 std::to_string(partition["to"].get<int64_t>());
+      if (fields.Find("from")) {
+        LF_ASSIGN_OR_RETURN(int64_t from, fields.Int("from"));
+        where = k + " >= " + std::to_string(from);
+      }
+      if (fields.Find("to")) {
+        LF_ASSIGN_OR_RETURN(int64_t to, fields.Int("to"));
+        where += (where.empty() ? "" : " AND ") + k + " < " + std::to_string(to);
+      }
     }
     return Copy(*t, where, std::move(conn), sequence);
   }
 
  private:
+  Result<std::vector<TableName>> CatalogTables() {
+    std::lock_guard lock(mu_);
+    return ListTables(*catalog_, schemas_);
+  }
+
   // The table's catalog description, looked up once per connector.
   Result<const PgTable*> Describe(std::string_view table) {
     std::lock_guard lock(mu_);

@@ -1,5 +1,6 @@
 #include "lakeflow/connectors/python/python_connector.h"
 
+#include <pybind11/stl.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "lakeflow/connectors/python/py_record_converter.h"
 #include "lakeflow/connectors/python/python_runtime.h"
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/schema.h"
 
 namespace lakeflow::python {
@@ -120,6 +122,7 @@ Result<RecordStream> PagesOf(py::object records, const SchemaPtr& schema, std::s
 struct Mixins {
   bool partitions = false;          // SupportsPartition: get_partitions, read_partition
   bool partitioned_stream = false;  // SupportsPartitionedStream: + latest_offset, is_partitioned
+  bool namespaces = false;          // SupportsNamespaces: list_namespaces, list_tables_in_namespace
 };
 
 Mixins MixinsOf(const py::object& self) {
@@ -127,17 +130,19 @@ Mixins MixinsOf(const py::object& self) {
   m.partitions = py::hasattr(self, "get_partitions") && py::hasattr(self, "read_partition");
   m.partitioned_stream =
       m.partitions && py::hasattr(self, "latest_offset") && py::hasattr(self, "is_partitioned");
+  m.namespaces =
+      py::hasattr(self, "list_namespaces") && py::hasattr(self, "list_tables_in_namespace");
   return m;
 }
 
 Result<std::vector<Json>> PartitionsFrom(const py::object& partitions, const char* method) {
   std::vector<Json> out;
-  py::object json = py::module_::import("json");
   for (auto p : partitions) {
-    if (!py::isinstance<py::dict>(p))
-      return Status::SourceError("{} returned a partition of type {}, not a dict", method,
-                                 std::string(py::str(p.get_type().attr("__name__"))));
-    out.push_back(Json::parse(json.attr("dumps")(p).cast<std::string>()));
+    auto text = Bridge().attr("partition_json")(p, method).cast<std::string>();
+    LF_ASSIGN_OR_RETURN(
+        Json partition,
+        ParseJson(text, fmt::format("{} returned a partition", method), StatusCode::kSource));
+    out.push_back(std::move(partition));
   }
   return out;
 }
@@ -146,7 +151,8 @@ Result<std::vector<Json>> PartitionsFrom(const py::object& partitions, const cha
 // dynamic_cast); the per-table checks say whether the class implements them.
 class PythonConnector : public LakeflowConnect,
                         public SupportsPartition,
-                        public SupportsPartitionedStream {
+                        public SupportsPartitionedStream,
+                        public SupportsNamespaces {
  public:
   PythonConnector(Options options, std::string name, SharedPy instance, Mixins mixins)
       : LakeflowConnect(std::move(options)),
@@ -199,6 +205,30 @@ class PythonConnector : public LakeflowConnect,
   Result<RecordStream> read_stream_partition(std::string_view table, const Json& partition,
                                              const Options& options) override {
     return ReadPartition(table, partition, options);
+  }
+
+  bool supports_namespaces() override { return mixins_.namespaces; }
+
+  // The root is passed as None, as the reference's data source passes it.
+  Result<std::vector<std::vector<std::string>>> list_namespaces(
+      const std::vector<std::string>& prefix) override {
+    using Paths = std::vector<std::vector<std::string>>;
+    return WithPython(name_, "list_namespaces", "", [&]() -> Result<Paths> {
+      py::object arg = prefix.empty() ? py::none() : py::object(py::cast(prefix));
+      py::object paths = self_->get().attr("list_namespaces")(arg);
+      return Bridge().attr("namespace_paths")(paths, "list_namespaces").cast<Paths>();
+    });
+  }
+
+  Result<std::vector<std::string>> list_tables_in_namespace(
+      const std::vector<std::string>& ns) override {
+    return WithPython(
+        name_, "list_tables_in_namespace", "", [&]() -> Result<std::vector<std::string>> {
+          py::object names = self_->get().attr("list_tables_in_namespace")(py::cast(ns));
+          return Bridge()
+              .attr("table_names")(names, "list_tables_in_namespace")
+              .cast<std::vector<std::string>>();
+        });
   }
 
   Result<std::vector<std::string>> list_tables() override {
@@ -364,9 +394,15 @@ ConnectorInfo PythonSource() {
     own.Erase("module");
     own.Erase("class");
     std::string name = *cls;
-    return WithPython(name, "loading", "", [&]() -> Result<std::unique_ptr<LakeflowConnect>> {
-      py::object klass = Bridge().attr("load_class")(*module, *cls);
-      auto instance = std::make_shared<PyRef>(klass(ToDict(own)));
+    // Finding the class and constructing it fail differently: the one names
+    // the module, the other the connector's own __init__.
+    SharedPy klass;
+    LF_RETURN_IF_ERROR(WithPython(name, "loading", "", [&]() -> Status {
+      klass = std::make_shared<PyRef>(Bridge().attr("load_class")(*module, *cls));
+      return Status::OK();
+    }));
+    return WithPython(name, "__init__", "", [&]() -> Result<std::unique_ptr<LakeflowConnect>> {
+      auto instance = std::make_shared<PyRef>(klass->get()(ToDict(own)));
       Mixins mixins = MixinsOf(instance->get());
       return std::unique_ptr<LakeflowConnect>(
           std::make_unique<PythonConnector>(options, name, std::move(instance), mixins));

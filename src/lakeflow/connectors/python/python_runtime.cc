@@ -37,6 +37,21 @@ def load_class(module, cls):
         raise AttributeError(f"module '{module}' has no class '{cls}'") from None
 
 
+def site_packages_first(folders):
+    """Adds the project venv's site-packages (and LAKEFLOW_PYTHON_SITE's) to sys.path
+    after the standard library and before the base installation's site-packages, as
+    the venv's own interpreter orders them: a package in both imports from the venv."""
+    import site
+    before = list(sys.path)
+    for folder in folders:
+        site.addsitedir(folder)
+    added = [p for p in sys.path if p not in before]
+    first_site = next((i for i, p in enumerate(before)
+                       if p.rstrip(os.sep).endswith(("site-packages", "dist-packages"))),
+                      len(before))
+    sys.path[:] = before[:first_site] + added + before[first_site:]
+
+
 def plain(value):
     """A value JSON has no word for, as the template's runner writes it."""
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
@@ -72,7 +87,38 @@ def offset_json(offset, method):
         return None
     if not isinstance(offset, dict):
         raise TypeError(f"{method} returned an offset of type {type(offset).__name__}, not a dict")
-    return json.dumps(offset, default=plain, sort_keys=True)
+    return strict_json(offset, method, "an offset")
+
+
+def namespace_paths(paths, method):
+    """list_namespaces' answer: each namespace a list of names."""
+    out = []
+    for path in paths:
+        if isinstance(path, (str, bytes)) or not all(isinstance(n, str) for n in path):
+            raise TypeError(f"{method} returned {path!r}, not a namespace (a list of names)")
+        out.append(list(path))
+    return out
+
+
+def table_names(names, method):
+    if isinstance(names, (str, bytes)) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"{method} returned {names!r}, not a list of table names")
+    return list(names)
+
+
+def partition_json(partition, method):
+    if not isinstance(partition, dict):
+        raise TypeError(f"{method} returned a partition of type {type(partition).__name__}, "
+                        "not a dict")
+    return strict_json(partition, method, "a partition")
+
+
+def strict_json(value, method, what):
+    """JSON the engine can store and give back: NaN and infinities refused."""
+    try:
+        return json.dumps(value, default=plain, sort_keys=True, allow_nan=False)
+    except ValueError as e:
+        raise ValueError(f"{method} returned {what} that is not JSON: {e}") from None
 
 
 def read_result(result, method):
@@ -90,12 +136,13 @@ Status g_start_status;
 // (the GIL held).
 void SetUp() {
   try {
-    py::module_ site = py::module_::import("site");
-    site.attr("addsitedir")(LAKEFLOW_PYTHON_SITE);
-    if (const char* extra = std::getenv("LAKEFLOW_PYTHON_SITE")) site.attr("addsitedir")(extra);
     py::object bridge = py::module_::import("types").attr("ModuleType")("_lakeflow_bridge");
     py::exec(kBridge, bridge.attr("__dict__"));
     py::module_::import("sys").attr("modules")["_lakeflow_bridge"] = bridge;
+    py::list sites;
+    sites.append(LAKEFLOW_PYTHON_SITE);
+    if (const char* extra = std::getenv("LAKEFLOW_PYTHON_SITE")) sites.append(extra);
+    bridge.attr("site_packages_first")(sites);
   } catch (const py::error_already_set& e) {
     g_start_status = Status::IOError("cannot set up the embedded Python: {}", DescribeError(e));
   }
