@@ -21,9 +21,12 @@ step() { echo "== $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
 step "set-up and build"
 # The tests measure no speed, so CI compiles them at -O1, a sixth faster than
-# -O2. Exported: the main job's test (scripts/demo.sh) runs setup.sh again,
-# which must find the build as configured here rather than rebuild it.
-export LAKEFLOW_OPTIMIZE=${LAKEFLOW_OPTIMIZE:--O1}
+# -O2. At -O1 g++ 12 warns of "maybe uninitialized" variables it cannot follow
+# (a std::optional<std::variant> in record_stream.cc): that check stays with the
+# -O2 builds of everyone else, where it is reliable. Exported: the main job's
+# test (scripts/demo.sh) runs setup.sh again, which must find the build as
+# configured here rather than rebuild it.
+export LAKEFLOW_OPTIMIZE=${LAKEFLOW_OPTIMIZE:-"-O1 -Wno-maybe-uninitialized"}
 if [ "${SKIP_SANITIZERS:-0}" = "1" ]; then
   CMAKE_ARGS="-DLAKEFLOW_BUILD_GTESTS=ON" scripts/setup.sh
 else
