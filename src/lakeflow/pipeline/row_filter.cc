@@ -136,22 +136,18 @@ class Parser {
   const Token& Peek() const { return tokens_[pos_]; }
   Token Take() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
 
-  Result<cp::Expression> Or() {
-    LF_ASSIGN_OR_RETURN(cp::Expression left, And());
-    while (Peek().Is("OR")) {
-      Take();
-      LF_ASSIGN_OR_RETURN(cp::Expression right, And());
-      left = cp::or_(std::move(left), std::move(right));
-    }
-    return left;
-  }
+  Result<cp::Expression> Or() { return Chain("OR", &Parser::And, cp::or_); }
+  Result<cp::Expression> And() { return Chain("AND", &Parser::Not, cp::and_); }
 
-  Result<cp::Expression> And() {
-    LF_ASSIGN_OR_RETURN(cp::Expression left, Not());
-    while (Peek().Is("AND")) {
+  // `operand (KEYWORD operand)*`, folded left with `combine`.
+  Result<cp::Expression> Chain(std::string_view keyword,
+                               Result<cp::Expression> (Parser::*operand)(),
+                               cp::Expression (*combine)(cp::Expression, cp::Expression)) {
+    LF_ASSIGN_OR_RETURN(cp::Expression left, (this->*operand)());
+    while (Peek().Is(keyword)) {
       Take();
-      LF_ASSIGN_OR_RETURN(cp::Expression right, Not());
-      left = cp::and_(std::move(left), std::move(right));
+      LF_ASSIGN_OR_RETURN(cp::Expression right, (this->*operand)());
+      left = combine(std::move(left), std::move(right));
     }
     return left;
   }
