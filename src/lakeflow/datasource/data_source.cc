@@ -14,9 +14,14 @@ namespace lakeflow {
 
 namespace {
 
-bool Allows(const Connection& connection, std::string_view key) {
+bool AllowedByDefault(std::string_view key) {
   for (const auto& a : DefaultAllowedOptions())
     if (EqualsIgnoreCase(a, key)) return true;
+  return false;
+}
+
+bool Allows(const Connection& connection, std::string_view key) {
+  if (AllowedByDefault(key)) return true;
   for (const auto& a : connection.allowed_options)
     if (EqualsIgnoreCase(a, key)) return true;
   return false;
@@ -26,9 +31,7 @@ Status NotAllowed(const Connection& connection, std::string_view key, std::strin
   // The owner's additions only: a default allowed again is no addition.
   std::vector<std::string> extra;
   for (const auto& a : connection.allowed_options) {
-    bool is_default = false;
-    for (const auto& d : DefaultAllowedOptions()) is_default = is_default || EqualsIgnoreCase(a, d);
-    if (!is_default) extra.push_back(a);
+    if (!AllowedByDefault(a)) extra.push_back(a);
   }
   std::string list = Join(extra, ", ");
   return Status::Invalid(
