@@ -11,8 +11,7 @@
 // tableName=planets
 #include <fmt/format.h>
 
-#include "lakeflow/connect/registry.h"
-#include "lakeflow/core/schema.h"
+#include "lakeflow/sdk.h"
 
 namespace planets {
 
@@ -114,7 +113,7 @@ class PlanetsConnector : public lakeflow::LakeflowConnect {
 
 }  // namespace planets
 
-extern "C" void lakeflow_register_connectors(lakeflow::ConnectorRegistry* registry) {
+LAKEFLOW_CONNECTOR_PLUGIN(registry) {
   registry->Register({"planets",
                       "the planets of the solar system, and nightly observations (example)",
                       {},

@@ -103,3 +103,18 @@ def test_help_and_version(lakeflow):
     assert "--checkpoint" in lakeflow.run("stream", "--help").stdout
     proc = lakeflow.run("read", "--no-such-flag", check=False)
     assert proc.returncode == USAGE
+
+
+@pytest.mark.parametrize("plugin,expected", [
+    ("liblakeflow_foreign_abi_plugin.so",
+     "was built for 'lakeflow-sdk 0, arrow 1, libstdc++ cxx11-abi 0', this engine is 'lakeflow-sdk "),
+    ("liblakeflow_no_abi_plugin.so", "declares no ABI"),
+])
+def test_a_plugin_of_another_abi_is_refused_before_it_runs(lakeflow, plugin, expected):
+    # Both plugins abort if their registration is called: exit 2 and one line
+    # prove the engine refused them first.
+    from conftest import BUILD
+    proc = lakeflow.run("--plugin", str(BUILD / plugin), "sources", check=False)
+    assert proc.returncode == USAGE, proc.stderr
+    line = one_line_error(proc)
+    assert expected in line and plugin in line

@@ -307,6 +307,6 @@ void RegisterTestConnector(ConnectorRegistry* registry) {
 }  // namespace lakeflow::testing
 
 // The plugin entry point, so the lakeflow binary can load this connector.
-extern "C" void lakeflow_register_connectors(lakeflow::ConnectorRegistry* registry) {
+LAKEFLOW_CONNECTOR_PLUGIN(registry) {
   lakeflow::testing::RegisterTestConnector(registry);
 }

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <cstring>
 
 namespace lakeflow {
 
@@ -53,17 +54,53 @@ std::vector<std::string> ConnectorRegistry::Names() const {
   return out;
 }
 
+namespace {
+
+// The ABI a plugin declares, read as at most kMaxAbiText bytes: the symbol is
+// the plugin's data, and need not end where it should.
+constexpr size_t kMaxAbiText = 200;
+
+// Bytes from a foreign library, fit for one line of an error: printable ASCII.
+std::string Printable(std::string_view bytes) {
+  std::string out(bytes);
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
+}
+
+Status CheckPluginAbi(const std::string& path, void* handle) {
+  const auto* abi = static_cast<const char*>(dlsym(handle, "lakeflow_plugin_abi"));
+  if (!abi) {
+    return Status::Invalid(
+        "connector plugin '{}' declares no ABI (it exports no lakeflow_plugin_abi): declare it "
+        "with LAKEFLOW_CONNECTOR_PLUGIN and rebuild it against this engine's SDK ({})",
+        path, LAKEFLOW_PLUGIN_ABI);
+  }
+  std::string_view declared(abi, strnlen(abi, kMaxAbiText));
+  if (declared == LAKEFLOW_PLUGIN_ABI) return Status::OK();
+  return Status::Invalid(
+      "connector plugin '{}' was built for '{}', this engine is '{}': rebuild the plugin "
+      "against this engine's SDK",
+      path, Printable(declared), LAKEFLOW_PLUGIN_ABI);
+}
+
+}  // namespace
+
 Status LoadPlugin(const std::string& path, ConnectorRegistry* registry) {
   // RTLD_GLOBAL: the plugin resolves lakeflow's own symbols from the binary.
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!handle) return Status::Invalid("cannot load connector plugin '{}': {}", path, dlerror());
+  // The handle stays open for the life of the process, even when refused:
+  // closing a library whose static constructors ran is not always safe.
+  LF_RETURN_IF_ERROR(CheckPluginAbi(path, handle));
   auto fn = reinterpret_cast<lakeflow_register_connectors_fn>(
       dlsym(handle, "lakeflow_register_connectors"));
   if (!fn) {
     return Status::Invalid("connector plugin '{}' does not export lakeflow_register_connectors",
                            path);
   }
-  fn(registry);  // the handle stays open for the life of the process
+  fn(registry);
   return Status::OK();
 }
 

@@ -3,9 +3,9 @@
 //
 // Built-in connectors are registered explicitly by RegisterBuiltinConnectors()
 // (static initialisers in static libraries are dropped by the linker). Out of
-// tree connectors are shared libraries exporting
-//   extern "C" void lakeflow_register_connectors(lakeflow::ConnectorRegistry*);
-// and loaded with LoadPlugin (the CLI's --plugin, or LAKEFLOW_PLUGINS).
+// tree connectors are shared libraries declared with LAKEFLOW_CONNECTOR_PLUGIN
+// (plugin_abi.h) and loaded with LoadPlugin (the CLI's --plugin, or
+// LAKEFLOW_PLUGINS).
 #pragma once
 
 #include <functional>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "lakeflow/connect/lakeflow_connect.h"
-#include "lakeflow/core/redaction.h"
+#include "lakeflow/connect/plugin_abi.h"
 
 namespace lakeflow {
 
@@ -54,7 +54,9 @@ class ConnectorRegistry {
   std::map<std::string, std::unique_ptr<ConnectorInfo>, std::less<>> connectors_;
 };
 
-// Loads a connector plugin (a shared library). Errors name the path and dlerror().
+// Loads a connector plugin (a shared library) and calls its registration. A
+// plugin built for another ABI (plugin_abi.h), or with none, is refused before
+// any of its code runs. Errors name the path.
 Status LoadPlugin(const std::string& path, ConnectorRegistry* registry);
 // Loads every plugin named in $LAKEFLOW_PLUGINS (colon-separated paths).
 Status LoadPluginsFromEnv(ConnectorRegistry* registry);
@@ -65,6 +67,6 @@ void RegisterBuiltinConnectors(ConnectorRegistry* registry);
 }  // namespace lakeflow
 
 extern "C" {
-// The symbol a connector plugin exports.
+// The registration a connector plugin exports (see LAKEFLOW_CONNECTOR_PLUGIN).
 typedef void (*lakeflow_register_connectors_fn)(lakeflow::ConnectorRegistry*);
 }
