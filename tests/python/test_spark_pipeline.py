@@ -216,3 +216,33 @@ def test_snapshot_history_equals_the_native_pipelines(spark, home_cli, tmp_path)
                               ("green", "#0f1", 2, 5), ("red", "#f00", 1, 3),
                               ("red", "#f00", 5, None)]
     assert rows("spark") == rows("native")
+
+
+def test_shaped_and_clustered_tables_equal_the_native_pipelines(spark, home_cli, tmp_path):
+    """include_columns / exclude_columns, row_filter and cluster_by, run natively and on
+    Spark: the same rows and columns, and the same clustering columns, which Spark reads
+    back from either table."""
+    name = memory(home_cli, "mem_shaped")
+    configs = {
+        "items": {"exclude_columns": ["tags"], "cluster_by": ["name", "updated_at"],
+                  "row_filter": "price >= 2.5 AND name <> 'item 12'"},
+        "events": {"include_columns": '["seq"]', "row_filter": "kind IN ('click')"},
+        "colors": {"row_filter": "hex LIKE '#f%' OR name IS NULL", "cluster_by": "name"},
+    }
+    objects = [{"table": {"source_table": t, "table_configuration": c}}
+               for t, c in configs.items()]
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(json.dumps({"connection_name": name, "objects": objects,
+                                "destination": {"type": "delta",
+                                                "path": str(tmp_path / "native")}}))
+    run_both(spark, home_cli, path, tmp_path)
+    assert_same_tables(tmp_path, MEMORY)
+    items = delta_rows(tmp_path / "spark", "items")
+    assert sorted(r["id"] for r in items) == [i for i in range(10, 25) if i != 12 and i % 5]
+    assert "tags" not in items[0]
+    assert set(delta_rows(tmp_path / "spark", "events")[0]) == {"seq"}
+    for side in ("native", "spark"):
+        for table, columns in (("items", ["name", "updated_at"]), ("colors", ["name"])):
+            detail = spark.sql(
+                f"DESCRIBE DETAIL delta.`{tmp_path / side / table}`").first().asDict()
+            assert list(detail["clusteringColumns"]) == columns, (side, table, detail)

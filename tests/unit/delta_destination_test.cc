@@ -602,5 +602,118 @@ TEST_F(DeltaDestinationTest, MergesRewriteOnlyFilesThatMayHoldTheKeys) {
   ExpectRows("prune", kIdNameSeq, {"1|a|1", "100|z2|2"});
 }
 
+// The names of a table's live data files' rows, file by file.
+std::vector<std::vector<std::string>> NamesByFile(const std::string& dir,
+                                                  const std::string& table) {
+  std::vector<std::vector<std::string>> out;
+  auto state = delta::LoadTable(dir, table);
+  EXPECT_TRUE(state.ok()) << state.status().ToString();
+  if (!state.ok()) return out;
+  for (const auto& [path, file] : state->files) {
+    auto batch = delta::ReadParquetFile(dir + "/" + path, table);
+    EXPECT_TRUE(batch.ok()) << batch.status().ToString();
+    if (!batch.ok()) continue;
+    auto names = std::static_pointer_cast<arrow::StringArray>((*batch)->GetColumnByName("name"));
+    std::vector<std::string> rows;
+    for (int64_t r = 0; r < names->length(); ++r) {
+      rows.push_back(names->IsNull(r) ? "NULL" : names->GetString(r));
+    }
+    out.push_back(std::move(rows));
+  }
+  return out;
+}
+
+std::string ClusteringOf(const std::string& dir, const std::string& table) {
+  auto state = delta::LoadTable(dir, table);
+  EXPECT_TRUE(state.ok()) << state.status().ToString();
+  if (!state.ok()) return "";
+  auto it = state->domains.find(delta::kClusteringDomain);
+  return it == state->domains.end() ? "" : it->second;
+}
+
+TEST_F(DeltaDestinationTest, ClusterByRecordsTheColumnsAndSortsEveryFile) {
+  TableWrite w{
+      "clustered", Ddl("id BIGINT, name STRING, seq BIGINT"), {"id"}, "seq", History::kScd1};
+  w.cluster_by = {"name"};
+  // Names in an order that is neither the ids' nor the arrival's; a null last.
+  MustCommit(w, ChangeKind::kUpsert,
+             {R"({"id":1,"name":"pear","seq":1})", R"({"id":2,"name":"apple","seq":1})",
+              R"({"id":3,"seq":1})", R"({"id":4,"name":"fig","seq":1})"},
+             0);
+  // Enough commits for a checkpoint: the clustering must survive it.
+  for (int b = 1; b <= DeltaDestination::kCheckpointInterval + 1; ++b) {
+    MustCommit(w, ChangeKind::kUpsert,
+               {fmt::format(R"({{"id":{},"name":"k{}","seq":1}})", 100 + b, 20 - b),
+                fmt::format(R"({{"id":2,"name":"b{}","seq":{}}})", 20 - b, b + 1)},
+               b);
+  }
+  EXPECT_TRUE(fs::exists(Dir("clustered") + "/_delta_log/_last_checkpoint"));
+  EXPECT_EQ(ClusteringOf(Dir("clustered"), "clustered"), R"({"clusteringColumns":[["name"]]})");
+  for (const auto& names : NamesByFile(Dir("clustered"), "clustered")) {
+    auto sorted = names;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a != "NULL" && (b == "NULL" || a < b);
+    });
+    EXPECT_EQ(names, sorted);
+  }
+  // The rows are what they would be unclustered, by both readers.
+  Rows expected = {"1|pear|1", "2|b9|12", "3|NULL|1", "4|fig|1"};
+  for (int b = 1; b <= DeltaDestination::kCheckpointInterval + 1; ++b) {
+    expected.push_back(fmt::format("{}|k{}|1", 100 + b, 20 - b));
+  }
+  ExpectRows(w.table, kIdNameSeq, expected);
+
+  // The last commit repeats nothing the table already records.
+  auto state = delta::LoadTable(Dir("clustered"), "clustered");
+  ASSERT_TRUE(state.ok());
+  auto last = ReadWholeFile(delta::CommitPath(Dir("clustered"), state->version));
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->find("domainMetadata"), std::string::npos) << *last;
+  EXPECT_EQ(last->find("protocol"), std::string::npos) << *last;
+  const Json& writer = state->protocol["writerFeatures"];
+  EXPECT_EQ(state->protocol["minWriterVersion"], 7);
+  EXPECT_NE(std::find(writer.begin(), writer.end(), "clustering"), writer.end());
+  EXPECT_NE(std::find(writer.begin(), writer.end(), "domainMetadata"), writer.end());
+
+  // New columns are recorded; none at all leaves a clustered table with none.
+  w.cluster_by = {"seq", "id"};
+  MustCommit(w, ChangeKind::kUpsert, {R"({"id":5,"name":"z","seq":1})"}, 20);
+  EXPECT_EQ(ClusteringOf(Dir("clustered"), "clustered"),
+            R"({"clusteringColumns":[["seq"],["id"]]})");
+  w.cluster_by.clear();
+  MustCommit(w, ChangeKind::kUpsert, {R"({"id":6,"name":"y","seq":1})"}, 21);
+  EXPECT_EQ(ClusteringOf(Dir("clustered"), "clustered"), R"({"clusteringColumns":[]})");
+
+  // Without new rows: a commit of its own, no row and no progress changed.
+  w.cluster_by = {"id"};
+  Rows before = Own("clustered", kIdNameSeq);
+  ASSERT_TRUE(dest_->SetClustering(w).ok());
+  EXPECT_EQ(ClusteringOf(Dir("clustered"), "clustered"), R"({"clusteringColumns":[["id"]]})");
+  EXPECT_EQ(Own("clustered", kIdNameSeq), before);
+  EXPECT_EQ(ProgressOf("clustered")->batch_id, 21);
+  auto now = delta::LoadTable(Dir("clustered"), "clustered");
+  ASSERT_TRUE(now.ok());
+  ASSERT_TRUE(dest_->SetClustering(w).ok());  // already so: no commit
+  EXPECT_EQ(delta::LoadTable(Dir("clustered"), "clustered")->version, now->version);
+  // A table not created yet is left alone.
+  TableWrite fresh{"not_yet", Ddl("id BIGINT"), {}, "", History::kScd1};
+  fresh.cluster_by = {"id"};
+  ASSERT_TRUE(dest_->SetClustering(fresh).ok());
+  EXPECT_FALSE(fs::exists(Dir("not_yet")));
+}
+
+TEST_F(DeltaDestinationTest, ClusterByAColumnTheTableLacksIsRefused) {
+  TableWrite w{"badcluster", Ddl("id BIGINT, tags ARRAY<STRING>"), {}, "", History::kScd1};
+  w.cluster_by = {"nope"};
+  Status st = Commit(w, ChangeKind::kAppend, {R"({"id":1})"}, 0);
+  EXPECT_NE(st.message().find("cluster_by 'nope' is not a column"), std::string::npos)
+      << st.ToString();
+  w.cluster_by = {"tags"};
+  st = Commit(w, ChangeKind::kAppend, {R"({"id":1})"}, 0);
+  EXPECT_NE(st.message().find("cluster_by 'tags' has type list"), std::string::npos)
+      << st.ToString();
+  EXPECT_FALSE(fs::exists(Dir("badcluster") + "/_delta_log"));
+}
+
 }  // namespace
 }  // namespace lakeflow::sinks

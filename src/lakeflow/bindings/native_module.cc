@@ -259,6 +259,7 @@ std::string PlanPipeline(const std::string& spec_path, const std::optional<std::
         {"read_options", options},
         {"columns", plan.schema->field_names()},
         {"row_filter", plan.object.row_filter ? Json(*plan.object.row_filter) : Json()},
+        {"cluster_by", plan.object.cluster_by},
     });
   }
   bool delta = spec.destination.type == DestinationSpec::Type::kDelta;

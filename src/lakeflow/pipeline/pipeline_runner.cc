@@ -18,6 +18,7 @@ sinks::TableWrite WriteFor(const TablePlan& plan) {
   w.schema = plan.schema;
   w.history =
       plan.object.scd_type == ScdType::kType2 ? sinks::History::kScd2 : sinks::History::kScd1;
+  w.cluster_by = plan.object.cluster_by;
   if (plan.Appends()) return w;
   w.primary_keys = plan.metadata.primary_keys;
   if (plan.metadata.ingestion_type != IngestionType::kSnapshot) w.sequence_by = plan.sequence_by;
@@ -105,6 +106,9 @@ class TableRunner {
  private:
   Status RunFlows() {
     sinks::TableWrite write = WriteFor(plan_);
+    failed_flow_ = TableFlow(plan_);
+    // A changed cluster_by applies even when no new rows come.
+    LF_RETURN_IF_ERROR(dest_->SetClustering(write));
     if (plan_.Appends())
       return RunStream(plan_.source.get(), write, sinks::ChangeKind::kAppend, TableFlow(plan_));
     if (plan_.metadata.ingestion_type == IngestionType::kSnapshot) return RunSnapshot(write);

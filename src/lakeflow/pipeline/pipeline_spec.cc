@@ -66,8 +66,7 @@ Status ParseConfiguration(const YamlReader& r, const YAML::Node& n, const std::s
       LF_ASSIGN_OR_RETURN(std::string filter, r.Scalar(kv.second, field));
       t->row_filter = filter;
     } else if (key == "cluster_by") {
-      // Not passed on as a source option, which would look accepted.
-      return r.At(kv.second, field, "clustering is not supported yet; remove cluster_by");
+      LF_ASSIGN_OR_RETURN(t->cluster_by, ParseColumns(r, kv.second, field));
     } else if (key == "sequence_by") {
       LF_ASSIGN_OR_RETURN(std::string seq, r.String(n, key, where));
       t->sequence_by = seq;

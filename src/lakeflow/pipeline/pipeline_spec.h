@@ -13,6 +13,7 @@
 //           sequence_by: updated_at                # default: the cursor field
 //           exclude_columns: [body]                # or include_columns: [...]
 //           row_filter: "state = 'open'"           # rows kept (a SQL predicate)
+//           cluster_by: [repository, created_at]   # data laid out by these (up to 4)
 //           owner: octocat                         # any other key: a source option for this table
 //
 // Unknown keys are refused; every error is one line "FILE:LINE: field: problem".
@@ -50,8 +51,11 @@ struct TableObject {
   std::vector<std::string> include_columns;
   std::vector<std::string> exclude_columns;
   std::optional<std::string> row_filter;  // a SQL predicate (pipeline/row_filter.h)
-  Options source_options;                 // the other table_configuration keys
-  int line = 0;                           // where the object starts, for later messages
+  // Top-level destination columns the table's data is laid out by: Delta
+  // clustering columns, a SQLite index; empty: none.
+  std::vector<std::string> cluster_by;
+  Options source_options;  // the other table_configuration keys
+  int line = 0;            // where the object starts, for later messages
 
   // "catalog.schema.table", leaving out the parts not given.
   std::string DestinationName() const;

@@ -2,9 +2,12 @@
 
 #include <arrow/api.h>
 
+#include <algorithm>
 #include <map>
 
 #include "lakeflow/datasource/read_request.h"
+#include "lakeflow/sinks/delta_data.h"
+#include "lakeflow/sinks/destination.h"
 
 namespace lakeflow::pipeline {
 namespace {
@@ -94,6 +97,36 @@ Status Check(const TablePlan& plan, const std::string& where) {
   return Status::OK();
 }
 
+// cluster_by against the destination's columns: top-level, each once, of a
+// type with an order and file statistics (Delta skips files by them), and no
+// more than Delta's limit.
+Status CheckClustering(const TablePlan& plan, const std::string& where) {
+  const auto& columns = plan.object.cluster_by;
+  const std::string field = "table_configuration.cluster_by";
+  if (columns.size() > sinks::kMaxClusterColumns) {
+    return Status::Invalid("{}: {}: {} columns, at most {} may be given", where, field,
+                           columns.size(), sinks::kMaxClusterColumns);
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string& name = columns[i];
+    if (std::find(columns.begin(), columns.begin() + i, name) != columns.begin() + i) {
+      return Status::Invalid("{}: {}: '{}' is given twice", where, field, name);
+    }
+    auto column = plan.schema->GetFieldByName(name);
+    if (!column) {
+      return Status::Invalid("{}: {}: '{}' is not a top-level column of the destination table",
+                             where, field, name);
+    }
+    if (!sinks::delta::HasMinMaxStats(*column->type())) {
+      return Status::Invalid(
+          "{}: {}: '{}' has type {}; clustering columns must be numbers, strings, dates or "
+          "timestamps",
+          where, field, name, column->type()->ToString());
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 bool TablePlan::Appends() const {
@@ -131,6 +164,7 @@ Result<std::vector<TablePlan>> PlanPipeline(const PipelineSpec& spec, const Conn
                         RowShape::Make(object, plan.source_schema, plan.metadata.primary_keys,
                                        plan.sequence_by, where));
     plan.schema = plan.shape.schema();
+    LF_RETURN_IF_ERROR(CheckClustering(plan, where));
     if (plan.metadata.ingestion_type == IngestionType::kCdcWithDeletes && !plan.Appends()) {
       Options deletes = plan.read_options;
       deletes.Set(kIsDeleteFlowOption, "true");

@@ -29,13 +29,19 @@ constexpr const char* kCheckpointDdl =
     "format: STRUCT<provider: STRING, options: MAP<STRING, STRING>>, schemaString: STRING, "
     "partitionColumns: ARRAY<STRING>, configuration: MAP<STRING, STRING>, createdTime: BIGINT>, "
     "protocol STRUCT<minReaderVersion: INT, minWriterVersion: INT, readerFeatures: ARRAY<STRING>, "
-    "writerFeatures: ARRAY<STRING>>";
+    "writerFeatures: ARRAY<STRING>>, "
+    "domainMetadata STRUCT<domain: STRING, configuration: STRING, removed: BOOLEAN>";
 
 // Every action of `state` as a checkpoint row, in JSON.
 std::vector<std::string> CheckpointRecords(const TableState& state) {
   std::vector<std::string> out;
   out.push_back(Json{{"protocol", state.protocol}}.dump());
   out.push_back(Json{{"metaData", state.metadata}}.dump());
+  for (const auto& [domain, configuration] : state.domains) {
+    out.push_back(Json{{"domainMetadata",
+                        {{"domain", domain}, {"configuration", configuration}, {"removed", false}}}}
+                      .dump());
+  }
   for (const auto& [app, txn] : state.txns) {
     out.push_back(
         Json{{"txn", {{"appId", app}, {"version", txn.version}, {"lastUpdated", txn.last_updated}}}}

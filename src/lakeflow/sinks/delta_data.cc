@@ -7,6 +7,7 @@
 #include <parquet/arrow/writer.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -199,12 +200,32 @@ Status WriteParquetFile(const std::string& path, const std::shared_ptr<arrow::Re
   return Status::OK();
 }
 
+std::vector<int64_t> SortedOrder(const arrow::RecordBatch& batch, const std::vector<int>& columns) {
+  std::vector<int64_t> order(batch.num_rows());
+  for (int64_t i = 0; i < batch.num_rows(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    for (int c : columns) {
+      const arrow::Array& column = *batch.column(c);
+      bool a_null = column.IsNull(a), b_null = column.IsNull(b);
+      if (a_null || b_null) {
+        if (a_null == b_null) continue;
+        return b_null;  // nulls last
+      }
+      int cmp = CompareCells(column, a, column, b);
+      if (cmp != 0) return cmp < 0;
+    }
+    return false;
+  });
+  return order;
+}
+
 DataFileWriter::DataFileWriter(std::string table_dir, std::string subdir, SchemaPtr schema,
-                               std::string table)
+                               std::string table, std::vector<int> cluster_columns)
     : table_dir_(std::move(table_dir)),
       subdir_(std::move(subdir)),
       table_(std::move(table)),
-      schema_(std::move(schema)) {}
+      schema_(std::move(schema)),
+      cluster_columns_(std::move(cluster_columns)) {}
 
 DataFileWriter::~DataFileWriter() {
   if (writer_) (void)writer_->Close();
@@ -284,6 +305,30 @@ Status DataFileWriter::WriteSlice(const std::shared_ptr<arrow::RecordBatch>& bat
 
 Status DataFileWriter::Write(const std::shared_ptr<arrow::RecordBatch>& batch) {
   if (batch->num_rows() == 0) return Status::OK();
+  if (cluster_columns_.empty()) return WriteInOrder(batch);
+  held_.push_back(batch);
+  held_rows_ += batch->num_rows();
+  held_bytes_ += arrow::util::TotalBufferSize(*batch);
+  if (held_rows_ < kTargetFileRows && held_bytes_ < kTargetFileBytes) return Status::OK();
+  return FlushClustered();
+}
+
+Status DataFileWriter::FlushClustered() {
+  if (held_.empty()) return Status::OK();
+  auto all = arrow::ConcatenateRecordBatches(held_);
+  held_.clear();
+  held_rows_ = held_bytes_ = 0;
+  if (!all.ok()) {
+    return Status::IOError("table '{}': cannot gather rows to sort: {}", table_,
+                           all.status().ToString());
+  }
+  LF_ASSIGN_OR_RETURN(auto sorted, TakeRows(**all, SortedOrder(**all, cluster_columns_)));
+  all->reset();
+  LF_RETURN_IF_ERROR(WriteInOrder(sorted));
+  return Close();  // one sorted run per file
+}
+
+Status DataFileWriter::WriteInOrder(const std::shared_ptr<arrow::RecordBatch>& batch) {
   int64_t batch_bytes = arrow::util::TotalBufferSize(*batch);
   int64_t bytes_per_row = std::max<int64_t>(1, batch_bytes / batch->num_rows());
   // Slices sized to what the open file still takes, so files stay near the target.
@@ -333,6 +378,7 @@ Status DataFileWriter::Close() {
 }
 
 Result<std::vector<DataFile>> DataFileWriter::Finish() {
+  LF_RETURN_IF_ERROR(FlushClustered());
   LF_RETURN_IF_ERROR(Close());
   return std::move(done_);
 }

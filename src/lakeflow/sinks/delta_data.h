@@ -37,9 +37,14 @@ struct DataFile {
 // Writes batches of one schema into Parquet files of bounded size under
 // `table_dir/subdir`, computing each file's statistics as it goes. Files get
 // fresh random names, so a file left by a crashed attempt is never reused.
+//
+// With `cluster_columns` (indices of orderable columns), each file's rows are
+// sorted by those columns, nulls last: a file's worth of rows is held until
+// the file is written, so its statistics span narrow ranges of them.
 class DataFileWriter {
  public:
-  DataFileWriter(std::string table_dir, std::string subdir, SchemaPtr schema, std::string table);
+  DataFileWriter(std::string table_dir, std::string subdir, SchemaPtr schema, std::string table,
+                 std::vector<int> cluster_columns = {});
   ~DataFileWriter();
   DataFileWriter(const DataFileWriter&) = delete;
   DataFileWriter& operator=(const DataFileWriter&) = delete;
@@ -47,12 +52,16 @@ class DataFileWriter {
   Status Write(const std::shared_ptr<arrow::RecordBatch>& batch);
   // Closes the open file; every file written, in order.
   Result<std::vector<DataFile>> Finish();
-  int64_t rows_written() const { return total_rows_; }
+  // Rows handed to Write, including those held for sorting until Finish.
+  int64_t rows_written() const { return total_rows_ + held_rows_; }
 
  private:
   Status Open();
   Status Close();
   Status WriteSlice(const std::shared_ptr<arrow::RecordBatch>& batch);
+  Status WriteInOrder(const std::shared_ptr<arrow::RecordBatch>& batch);
+  // Writes the held rows, sorted, as files of their own.
+  Status FlushClustered();
   Status UpdateStats(const arrow::RecordBatch& batch);
 
   std::string table_dir_, subdir_, table_;
@@ -66,7 +75,15 @@ class DataFileWriter {
   // Per column, a one-row array holding the file's min / max so far.
   std::vector<std::shared_ptr<arrow::Array>> mins_, maxs_;
   std::vector<DataFile> done_;
+  std::vector<int> cluster_columns_;
+  std::vector<std::shared_ptr<arrow::RecordBatch>> held_;  // rows awaiting their sort
+  int64_t held_rows_ = 0;
+  int64_t held_bytes_ = 0;
 };
+
+// The order of `batch`'s rows sorted by `columns` (orderable; nulls last),
+// stable: equal rows keep their order.
+std::vector<int64_t> SortedOrder(const arrow::RecordBatch& batch, const std::vector<int>& columns);
 
 // Writes `batch` as the Parquet file `path` (aside, then renamed over it).
 Status WriteParquetFile(const std::string& path, const std::shared_ptr<arrow::RecordBatch>& batch,

@@ -7,8 +7,10 @@
 #include <map>
 #include <mutex>
 
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/strings.h"
 #include "lakeflow/sinks/delta_checkpoint.h"
+#include "lakeflow/sinks/delta_data.h"
 #include "lakeflow/sinks/delta_log.h"
 #include "lakeflow/sinks/delta_schema.h"
 #include "lakeflow/sinks/delta_side_files.h"
@@ -104,12 +106,39 @@ Result<TypePtr> HistoryType(const TableWrite& w, bool snapshot) {
   return field->type();
 }
 
-Json ProtocolFor(const arrow::Schema& schema) {
-  if (!NeedsTimestampNtz(schema)) return Json{{"minReaderVersion", 1}, {"minWriterVersion", 2}};
-  return Json{{"minReaderVersion", 3},
-              {"minWriterVersion", 7},
-              {"readerFeatures", {"timestampNtz"}},
-              {"writerFeatures", {"timestampNtz"}}};
+// The table features a table uses: timestamps without a time zone, and
+// clustering (which brings domain metadata).
+struct Features {
+  bool ntz = false;
+  bool clustering = false;
+  bool operator==(const Features& o) const { return ntz == o.ntz && clustering == o.clustering; }
+};
+
+bool ListsFeature(const Json& protocol, const char* list, const char* feature) {
+  const Json* features =
+      protocol.is_object() && protocol.contains(list) ? &protocol[list] : nullptr;
+  if (!features || !features->is_array()) return false;
+  return std::find(features->begin(), features->end(), Json(feature)) != features->end();
+}
+
+Features FeaturesOf(const TableState& state) {
+  if (state.version < 0) return {};
+  return {state.reader_version >= 3, ListsFeature(state.protocol, "writerFeatures", "clustering")};
+}
+
+Json ProtocolFor(const Features& f) {
+  if (!f.ntz && !f.clustering) return Json{{"minReaderVersion", 1}, {"minWriterVersion", 2}};
+  Json writer = Json::array();
+  if (f.ntz) writer.push_back("timestampNtz");
+  if (f.clustering) {
+    writer.push_back("domainMetadata");
+    writer.push_back("clustering");
+  }
+  Json protocol = {{"minReaderVersion", f.ntz ? 3 : 1},
+                   {"minWriterVersion", 7},
+                   {"writerFeatures", std::move(writer)}};
+  if (f.ntz) protocol["readerFeatures"] = {"timestampNtz"};
+  return protocol;
 }
 
 Json NewMetadata(const std::string& table, const arrow::Schema& schema) {
@@ -126,8 +155,63 @@ Json NewMetadata(const std::string& table, const arrow::Schema& schema) {
               {"createdTime", NowMillis()}};
 }
 
-// The table's schema after this write, with the protocol and metaData actions
-// that a new table or new columns need.
+// A protocol action when the table is new or needs a feature it lacks.
+// Features are only ever added: a reader may rely on one a file needs.
+void PrepareProtocol(const TableWrite& w, const TableState& state, const arrow::Schema& schema,
+                     Pending* out) {
+  Features had = FeaturesOf(state);
+  Features need{had.ntz || NeedsTimestampNtz(schema), had.clustering || !w.cluster_by.empty()};
+  if (state.version < 0 || !(need == had)) {
+    out->actions.push_back(Json{{"protocol", ProtocolFor(need)}});
+  }
+}
+
+// cluster_by's columns in the table's schema; top-level, with statistics.
+Result<std::vector<int>> ClusterColumns(const TableWrite& w, const arrow::Schema& schema) {
+  if (w.cluster_by.size() > kMaxClusterColumns) {
+    return Status::Invalid("table '{}': at most {} clustering columns, not {}", w.table,
+                           kMaxClusterColumns, w.cluster_by.size());
+  }
+  std::vector<int> out;
+  for (const auto& name : w.cluster_by) {
+    int i = schema.GetFieldIndex(name);
+    if (i < 0) return Status::Invalid("table '{}': cluster_by '{}' is not a column", w.table, name);
+    if (!HasMinMaxStats(*schema.field(i)->type())) {
+      return Status::Invalid("table '{}': cluster_by '{}' has type {}, which cannot be clustered",
+                             w.table, name, schema.field(i)->type()->ToString());
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
+// The clustering columns the table records, as Delta's configuration lists
+// them; null when the table records none or they cannot be read.
+Json RecordedClustering(const TableState& state) {
+  auto it = state.domains.find(kClusteringDomain);
+  if (it == state.domains.end()) return Json();
+  auto config = ParseJson(it->second, "clustering domain");
+  if (!config.ok() || !config->is_object() || !config->contains("clusteringColumns")) return Json();
+  return (*config)["clusteringColumns"];
+}
+
+// A domainMetadata action when the clustering columns change: set on a new
+// clustered table, replaced when the spec's change, emptied when the spec no
+// longer gives any (as CLUSTER BY NONE).
+void PrepareClustering(const TableWrite& w, const TableState& state, Pending* out) {
+  Json recorded = RecordedClustering(state);
+  if (w.cluster_by.empty() && recorded.is_null()) return;
+  Json columns = Json::array();
+  for (const auto& name : w.cluster_by) columns.push_back(Json::array({name}));
+  if (columns == recorded) return;
+  out->actions.push_back(Json{{"domainMetadata",
+                               {{"domain", kClusteringDomain},
+                                {"configuration", Json{{"clusteringColumns", columns}}.dump()},
+                                {"removed", false}}}});
+}
+
+// The table's schema after this write, with the protocol, metaData and
+// domainMetadata actions that a new table, new columns or new clustering need.
 Status PrepareSchema(const TableWrite& w, bool snapshot, TableContext* t, Pending* out) {
   if (!w.schema) return Status::Invalid("table '{}': the write has no schema", w.table);
   LF_ASSIGN_OR_RETURN(auto history, HistoryType(w, snapshot));
@@ -138,22 +222,21 @@ Status PrepareSchema(const TableWrite& w, bool snapshot, TableContext* t, Pendin
                            t->columns.start >= 0 ? "has" : "has no",
                            w.history == History::kScd2 ? "wants it" : "does not");
   }
-  if (t->state->version < 0) {
-    out->actions.push_back(Json{{"protocol", ProtocolFor(*t->schema)}});
+  LF_ASSIGN_OR_RETURN(t->cluster_columns, ClusterColumns(w, *t->schema));
+  const bool exists = t->state->version >= 0;
+  PrepareProtocol(w, *t->state, *t->schema, out);
+  if (!exists) {
     out->actions.push_back(Json{{"metaData", NewMetadata(w.table, *t->schema)}});
-    return Status::OK();
+  } else if (DeltaSchemaJson(*t->schema) != DeltaSchemaJson(*t->state->schema)) {
+    Json metadata;
+    // A checkpoint gives absent fields as null; the commit leaves them out.
+    for (const auto& [key, value] : t->state->metadata.items()) {
+      if (!value.is_null()) metadata[key] = value;
+    }
+    metadata["schemaString"] = DeltaSchemaJson(*t->schema).dump();
+    out->actions.push_back(Json{{"metaData", std::move(metadata)}});
   }
-  if (DeltaSchemaJson(*t->schema) == DeltaSchemaJson(*t->state->schema)) return Status::OK();
-  if (NeedsTimestampNtz(*t->schema) && t->state->reader_version < 3) {
-    out->actions.push_back(Json{{"protocol", ProtocolFor(*t->schema)}});
-  }
-  Json metadata;
-  // A checkpoint gives absent fields as null; the commit leaves them out.
-  for (const auto& [key, value] : t->state->metadata.items()) {
-    if (!value.is_null()) metadata[key] = value;
-  }
-  metadata["schemaString"] = DeltaSchemaJson(*t->schema).dump();
-  out->actions.push_back(Json{{"metaData", std::move(metadata)}});
+  PrepareClustering(w, *t->state, out);
   return Status::OK();
 }
 
@@ -386,6 +469,31 @@ Status DeltaDestination::ApplySnapshot(const TableWrite& write, int64_t version,
     return WriteSnapshot(t, version, pending);
   };
   return Named(write.table, CommitChange(root_, write, /*snapshot=*/true, flow, progress, change));
+}
+
+Status DeltaDestination::SetClustering(const TableWrite& write) {
+  TableContext t;
+  t.name = write.table;
+  LF_ASSIGN_OR_RETURN(t.dir, TableDir(root_, write.table));
+  LF_ASSIGN_OR_RETURN(auto state, LoadTable(t.dir, write.table));
+  if (state.version < 0) return Status::OK();  // its first commit lays it out
+  t.state = &state;
+  t.schema = state.schema;
+  LF_RETURN_IF_ERROR(Named(write.table, ClusterColumns(write, *state.schema).status()));
+  Pending pending;
+  PrepareProtocol(write, state, *state.schema, &pending);
+  PrepareClustering(write, state, &pending);
+  if (pending.actions.empty()) return Status::OK();
+  std::vector<Json> actions = {Json{{"commitInfo",
+                                     {{"timestamp", NowMillis()},
+                                      {"operation", "CLUSTER BY"},
+                                      {"operationParameters", Json::object()},
+                                      {"engineInfo", "lakeflow"},
+                                      {"isBlindAppend", false}}}}};
+  actions.insert(actions.end(), pending.actions.begin(), pending.actions.end());
+  LF_RETURN_IF_ERROR(WriteCommit(t.dir, state.version + 1, actions, write.table));
+  AfterCommit(t, actions, pending);
+  return Status::OK();
 }
 
 Status DeltaDestination::Reset(const std::string& table, const std::vector<std::string>& flows) {

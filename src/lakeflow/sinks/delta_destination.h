@@ -33,6 +33,7 @@ class DeltaDestination : public Destination {
                           const std::string& flow, const FlowProgress& progress) override;
   Status ApplySnapshot(const TableWrite& write, int64_t version, const std::string& flow,
                        const FlowProgress& progress) override;
+  Status SetClustering(const TableWrite& write) override;
   Status Reset(const std::string& table, const std::vector<std::string>& flows) override;
   Status RecordRun(const std::string& table, const std::string& flow,
                    const std::string& error) override;

@@ -19,8 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The only reader feature this engine writes, and so the only one it reads.
+// The table features this engine writes, and so the only ones it reads.
 constexpr const char* kNtzFeature = "timestampNtz";
+bool KnownFeature(const std::string& list, const std::string& feature) {
+  if (feature == kNtzFeature) return true;
+  return list == "writerFeatures" && (feature == "domainMetadata" || feature == "clustering");
+}
 
 // Actions are read as outside JSON (another writer, or a damaged file, may
 // have put anything there): every member's type is checked, and a wrong one is
@@ -39,7 +43,7 @@ Status ApplyProtocol(const JsonFields& p, TableState* state, const std::string& 
   for (const char* list : {"readerFeatures", "writerFeatures"}) {
     LF_ASSIGN_OR_RETURN(auto features, p.StringsOr(list));
     for (const auto& f : features) {
-      if (f != kNtzFeature) {
+      if (!KnownFeature(list, f)) {
         return Status::Invalid("table '{}': Delta table feature '{}' is not supported", table, f);
       }
     }
@@ -81,6 +85,17 @@ Status ApplyAdd(const JsonFields& a, TableState* state, const std::string& table
     if (parsed.ok()) file.stats = std::move(parsed).value();
   }
   state->files[file.path] = std::move(file);
+  return Status::OK();
+}
+
+Status ApplyDomain(const JsonFields& d, TableState* state) {
+  LF_ASSIGN_OR_RETURN(std::string domain, d.String("domain"));
+  LF_ASSIGN_OR_RETURN(bool removed, d.BoolOr("removed", false));
+  if (removed) {
+    state->domains.erase(domain);
+    return Status::OK();
+  }
+  LF_ASSIGN_OR_RETURN(state->domains[domain], d.String("configuration"));
   return Status::OK();
 }
 
@@ -151,8 +166,8 @@ Status ApplyAction(const Json& action, TableState* state, const std::string& tab
   for (const auto& [kind, body] : action.items()) {
     if (body.is_null()) continue;  // checkpoint rows hold one action, the rest null
     bool known = kind == "add" || kind == "remove" || kind == "txn" || kind == "metaData" ||
-                 kind == "protocol";
-    // commitInfo, cdc, domainMetadata: nothing a writer of this table needs.
+                 kind == "protocol" || kind == "domainMetadata";
+    // commitInfo, cdc: nothing a writer of this table needs.
     if (!known) continue;
     LF_ASSIGN_OR_RETURN(auto fields,
                         JsonFields::Of(body, fmt::format("table '{}': {} action", table, kind)));
@@ -165,6 +180,8 @@ Status ApplyAction(const Json& action, TableState* state, const std::string& tab
       LF_RETURN_IF_ERROR(ApplyTxn(fields, state));
     } else if (kind == "metaData") {
       LF_RETURN_IF_ERROR(ApplyMetadata(fields, state, table));
+    } else if (kind == "domainMetadata") {
+      LF_RETURN_IF_ERROR(ApplyDomain(fields, state));
     } else {
       LF_RETURN_IF_ERROR(ApplyProtocol(fields, state, table));
     }

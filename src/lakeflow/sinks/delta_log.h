@@ -2,8 +2,9 @@
 // action per line) and Parquet checkpoints, replayed into the table's state.
 //
 // Only what this engine writes is accepted: no partitioning, no column
-// mapping, no deletion vectors, and no reader feature but `timestampNtz`;
-// anything else is refused with an error naming the table, never misread.
+// mapping, no deletion vectors, no reader feature but `timestampNtz` and no
+// writer feature but it, `domainMetadata` and `clustering`; anything else is
+// refused with an error naming the table, never misread.
 #pragma once
 
 #include <map>
@@ -29,14 +30,19 @@ struct Txn {
 
 // A table as of one version of its log.
 struct TableState {
-  int64_t version = -1;                  // -1: the table does not exist yet
-  Json protocol;                         // the protocol action's body
-  int64_t reader_version = 1;            // its minReaderVersion
-  Json metadata;                         // the metaData action's body
-  SchemaPtr schema;                      // from metadata's schemaString
-  std::map<std::string, AddFile> files;  // live data files by path
-  std::map<std::string, Txn> txns;       // latest transaction of each appId
+  int64_t version = -1;                        // -1: the table does not exist yet
+  Json protocol;                               // the protocol action's body
+  int64_t reader_version = 1;                  // its minReaderVersion
+  Json metadata;                               // the metaData action's body
+  SchemaPtr schema;                            // from metadata's schemaString
+  std::map<std::string, AddFile> files;        // live data files by path
+  std::map<std::string, Txn> txns;             // latest transaction of each appId
+  std::map<std::string, std::string> domains;  // domainMetadata: configuration by domain
 };
+
+// The domain of a clustered table's clustering columns, whose configuration
+// is {"clusteringColumns": [["col"], ...]} (each column a path).
+inline constexpr const char* kClusteringDomain = "delta.clustering";
 
 // Replays one action (a commit line, or a checkpoint row) onto `state`.
 Status ApplyAction(const Json& action, TableState* state, const std::string& table);

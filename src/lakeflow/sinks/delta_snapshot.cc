@@ -175,7 +175,7 @@ Status WriteSnapshot(const TableContext& t, int64_t version, Pending* out) {
     out->garbage.push_back(StageManifestPath(t.dir, it->second.version));
   }
   LF_ASSIGN_OR_RETURN(auto stage, HashStage(t, files));
-  DataFileWriter writer(t.dir, "", t.schema, t.name);
+  DataFileWriter writer(t.dir, "", t.schema, t.name, t.cluster_columns);
   for (const auto& [path, file] : t.state->files) {
     LF_RETURN_IF_ERROR(ApplyToFile(t, file, version, &stage, &writer, out));
   }

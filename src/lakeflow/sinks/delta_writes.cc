@@ -185,7 +185,7 @@ Status WriteAll(const TableContext& t, BatchIterator* rows, DataFileWriter* writ
 
 Status WriteAppend(const TableContext& t, BatchIterator* rows, Pending* out) {
   out->operation = "WRITE";
-  DataFileWriter writer(t.dir, "", t.schema, t.name);
+  DataFileWriter writer(t.dir, "", t.schema, t.name, t.cluster_columns);
   LF_RETURN_IF_ERROR(WriteAll(t, rows, &writer));
   out->rows = writer.rows_written();
   return AddWritten(&writer, out);
@@ -200,7 +200,7 @@ Status WriteMerge(const TableContext& t, BatchIterator* rows, bool deletes, Pend
   for (int64_t r = 0; r < events->num_rows(); ++r)
     keys.insert(EncodeKey(*events, t.columns.keys, r));
 
-  DataFileWriter writer(t.dir, "", t.schema, t.name);
+  DataFileWriter writer(t.dir, "", t.schema, t.name, t.cluster_columns);
   LF_ASSIGN_OR_RETURN(auto existing, TakeKeyRows(t, keys, KeyRanges(t, *events), &writer, out));
   LF_ASSIGN_OR_RETURN(auto tombstones, LoadTombstones(t));
   std::vector<int64_t> hit, rest;

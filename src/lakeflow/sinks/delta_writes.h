@@ -21,6 +21,7 @@ struct TableContext {
   const TableState* state = nullptr;  // before this commit
   SchemaPtr schema;                   // after it (with any new columns)
   MergeColumns columns;               // keys, sequence and history in `schema`
+  std::vector<int> cluster_columns;   // in `schema`: the table's data files are sorted by them
 };
 
 // What the commit is to carry.

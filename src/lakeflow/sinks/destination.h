@@ -81,7 +81,14 @@ struct TableWrite {
   std::vector<std::string> primary_keys;  // merge keys; empty: appended
   std::string sequence_by;                // top-level ordering column; empty: none
   History history = History::kScd1;
+  // Columns the data is laid out by (Delta: clustering columns, recorded in
+  // the table's metadata and each new data file sorted by them; SQLite: an
+  // index). Top-level, orderable, at most kMaxClusterColumns; empty: none.
+  std::vector<std::string> cluster_by = {};
 };
+
+// Delta's limit on clustering columns, applied to every destination.
+inline constexpr size_t kMaxClusterColumns = 4;
 
 enum class ChangeKind {
   kAppend,   // rows appended as they are
@@ -113,6 +120,12 @@ class Destination {
   // deletes every row.
   virtual Status ApplySnapshot(const TableWrite& write, int64_t version, const std::string& flow,
                                const FlowProgress& progress) = 0;
+
+  // Makes an existing table laid out by `write.cluster_by` from now on (the
+  // recorded clustering columns, the index), in one atomic step of its own
+  // that changes no row and no flow's progress. A table not created yet is
+  // left alone: its first commit lays it out.
+  virtual Status SetClustering(const TableWrite& write) = 0;
 
   // Full refresh: drops the table, its tombstones and stage, and forgets
   // `flows`, in one atomic step, so they start again from nothing.

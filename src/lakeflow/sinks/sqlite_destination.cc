@@ -175,6 +175,33 @@ Status SqliteDestination::CreateUniqueIndex(const std::string& table,
                        QuoteIdentifier(table) + " (" + Join(Quoted(columns), ", ") + ")");
 }
 
+Status SqliteDestination::EnsureClusterIndex(const TableWrite& w) {
+  std::string name = QuoteIdentifier(w.table + "__lakeflow_cluster");
+  // Without IF NOT EXISTS, SQLite keeps this exact text in sqlite_master.
+  std::string want;
+  if (!w.cluster_by.empty()) {
+    want = "CREATE INDEX " + name + " ON " + QuoteIdentifier(w.table) + " (" +
+           Join(Quoted(w.cluster_by), ", ") + ")";
+  }
+  LF_ASSIGN_OR_RETURN(
+      Statement find,
+      Prepare(db_, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+              "reading the clustering index"));
+  BindText(find.get(), 1, w.table + "__lakeflow_cluster");
+  std::string have;
+  int rc = sqlite3_step(find.get());
+  if (rc == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(find.get(), 0);
+    if (text) have = reinterpret_cast<const char*>(text);
+  } else if (rc != SQLITE_DONE) {
+    return SqliteError(db_, "reading the clustering index");
+  }
+  sqlite3_reset(find.get());  // a statement still reading sqlite_master locks it
+  if (have == want) return Status::OK();
+  if (!have.empty()) LF_RETURN_IF_ERROR(Exec(db_, "DROP INDEX " + name));
+  return want.empty() ? Status::OK() : Exec(db_, want);
+}
+
 // The table itself: the source's columns, SCD2's __START_AT/__END_AT, and the
 // hidden sequence of merged tables.
 Status SqliteDestination::EnsureMainTable(const TableWrite& w, bool snapshot) {
@@ -196,6 +223,7 @@ Status SqliteDestination::EnsureMainTable(const TableWrite& w, bool snapshot) {
                    std::string(ColumnType(*w.schema->field(key_index)->type())) == "INTEGER";
   if (rowid_key) create[key_index] += " PRIMARY KEY";
   LF_RETURN_IF_ERROR(CreateTable(w.table, create, columns));
+  LF_RETURN_IF_ERROR(EnsureClusterIndex(w));
   if (!merged || rowid_key) return Status::OK();
   std::vector<std::string> unique = w.primary_keys;
   if (w.history == History::kScd2) unique.push_back(kSequenceColumn);
@@ -334,6 +362,21 @@ Status SqliteDestination::ApplySnapshot(const TableWrite& w, int64_t version,
     }
     LF_RETURN_IF_ERROR(Exec(db_, "DELETE FROM " + stage));
     return RecordProgress(w.table, flow, progress, 0);
+  });
+}
+
+Status SqliteDestination::SetClustering(const TableWrite& w) {
+  return InTransaction([&]() -> Status {
+    LF_ASSIGN_OR_RETURN(
+        Statement find,
+        Prepare(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                "looking up the table"));
+    BindText(find.get(), 1, w.table);
+    int rc = sqlite3_step(find.get());
+    if (rc == SQLITE_DONE) return Status::OK();  // not created yet
+    if (rc != SQLITE_ROW) return SqliteError(db_, "looking up the table");
+    sqlite3_reset(find.get());
+    return EnsureClusterIndex(w);
   });
 }
 

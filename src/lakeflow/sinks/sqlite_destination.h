@@ -32,6 +32,7 @@ class SqliteDestination : public Destination {
                           const std::string& flow, const FlowProgress& progress) override;
   Status ApplySnapshot(const TableWrite& write, int64_t version, const std::string& flow,
                        const FlowProgress& progress) override;
+  Status SetClustering(const TableWrite& write) override;
   Status Reset(const std::string& table, const std::vector<std::string>& flows) override;
   Status RecordRun(const std::string& table, const std::string& flow,
                    const std::string& error) override;
@@ -51,6 +52,9 @@ class SqliteDestination : public Destination {
   Status CreateTable(const std::string& name, const std::vector<std::string>& create,
                      const std::vector<std::string>& columns);
   Status CreateUniqueIndex(const std::string& table, const std::vector<std::string>& columns);
+  // cluster_by as an index on those columns: created, replaced when the
+  // columns change, dropped when none are given.
+  Status EnsureClusterIndex(const TableWrite& write);
   Status EnsureColumns(const std::string& table, const std::vector<std::string>& definitions);
   // Whether `flow` has committed `progress`'s batch already.
   Result<bool> AlreadyCommitted(const std::string& table, const std::string& flow,

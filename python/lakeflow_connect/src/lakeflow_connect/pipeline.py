@@ -194,6 +194,25 @@ class _TableFlow:
             self._stream("changes", self._upsert)
             if self.table["deletes"]:
                 self._stream("deletes", self._delete, isDeleteFlow="true")
+        self._cluster()
+
+    def _cluster(self):
+        """The spec's cluster_by as the table's clustering columns (liquid clustering,
+        CLUSTER BY), set when they differ from the table's; none given leaves a clustered
+        table with none (CLUSTER BY NONE), as the native pipeline does. Rows are
+        clustered by OPTIMIZE, as on Databricks."""
+        wanted = self.table.get("cluster_by") or []
+        if not self._exists(self.target):
+            return  # no rows were ever read: the table does not exist yet
+        detail = self.spark.sql(f"DESCRIBE DETAIL {_table(self.target)}").first()
+        info = detail.asDict() if detail else {}
+        recorded = list(info.get("clusteringColumns") or [])
+        clustered = "clustering" in (info.get("tableFeatures") or [])
+        if recorded == wanted or (not wanted and not clustered):
+            return
+        columns = ", ".join(_quote(c) for c in wanted) if wanted else None
+        self.spark.sql(f"ALTER TABLE {_table(self.target)} CLUSTER BY "
+                       + (f"({columns})" if columns else "NONE"))
 
     # -- reads
 
