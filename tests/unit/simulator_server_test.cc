@@ -330,5 +330,123 @@ TEST(SimulatorServer, ControlInsertUpdateDelete) {
   EXPECT_EQ(missing->status, 404);
 }
 
+// The parts of the format the reference APIs use: filter ops beyond eq/gte/
+// lte, ignored parameters, limit and offset on an unpaginated endpoint, POST
+// with a JSON body, a corpus file that is absent, and a text corpus.
+std::string ReferenceFormatSpec() {
+  auto dir = std::filesystem::temp_directory_path() / "lf_sim_reference_format";
+  std::filesystem::create_directories(dir / "corpus");
+  std::ofstream(dir / "endpoints.yaml") << R"(endpoints:
+  - path: /tickets
+    corpus: tickets
+    response: {pagination_style: none, default_sort: "id asc"}
+    params:
+      above: {role: filter, field: id, op: gt}
+      below: {role: filter, field: id, op: lt}
+      not_status: {role: filter, field: status, op: ne}
+      ids: {role: filter, field: id, op: in}
+      fields: {role: ignore}
+      limit: {role: limit, default: 100, max: 100}
+      skip: {role: offset}
+  - path: /tickets/search
+    method: POST
+    corpus: tickets
+    response: {pagination_style: none, default_sort: "id desc", wrapper: {records_key: results}}
+    params:
+      ids: {role: filter, field: id, op: in}
+      limit: {role: limit, default: 100}
+  - path: /absent
+    corpus: absent
+    response: {wrapper: {records_key: value}}
+  - path: /absent/{id}
+    corpus: absent
+    response: {single_entity: true}
+  - path: /readme
+    corpus: readme
+)";
+  std::ofstream(dir / "corpus" / "readme.json") << R"("line one\nline two")";
+  std::filesystem::copy_file(LAKEFLOW_TESTDATA "/simulator/zendesk/corpus/tickets.json",
+                             dir / "corpus" / "tickets.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  return dir.string();
+}
+
+std::vector<int64_t> Ids(const json& records) {
+  std::vector<int64_t> out;
+  for (const auto& r : records) out.push_back(r["id"]);
+  return out;
+}
+
+TEST(SimulatorServer, FilterOpsIgnoredParamsAndLimitWithoutPaging) {
+  Simulator sim(ReferenceFormatSpec());
+  auto& c = sim.client();
+  // The corpus: ids 1000..1003, statuses delta-132, zulu-905, golf-496, yankee-724.
+  EXPECT_EQ(Ids(GetJson(c, "/tickets")), (std::vector<int64_t>{1000, 1001, 1002, 1003}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?above=1000&below=1003")),
+            (std::vector<int64_t>{1001, 1002}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?not_status=zulu-905")),
+            (std::vector<int64_t>{1000, 1002, 1003}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?ids=1003,1000,7")), (std::vector<int64_t>{1000, 1003}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?fields=id,status&limit=2&skip=1")),
+            (std::vector<int64_t>{1001, 1002}));
+}
+
+TEST(SimulatorServer, PostTakesItsParametersFromAJsonBody) {
+  Simulator sim(ReferenceFormatSpec());
+  auto res = sim.client().Post("/tickets/search", R"({"ids": [1001, 1002, 1003], "limit": 2})",
+                               "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(Ids(json::parse(res->body)["results"]), (std::vector<int64_t>{1003, 1002}));
+  auto bad = sim.client().Post("/tickets/search", "[1, 2]", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  // GET is not the endpoint's method.
+  auto get = sim.client().Get("/tickets/search");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 404);
+}
+
+TEST(SimulatorServer, AnAbsentCorpusIsAnEmptyTableAndTextIsServedAsText) {
+  Simulator sim(ReferenceFormatSpec());
+  json empty = GetJson(sim.client(), "/absent");
+  EXPECT_EQ(empty, json::parse(R"({"value": []})"));
+  auto one = sim.client().Get("/absent/7");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 404);
+  auto text = sim.client().Get("/readme");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 200);
+  EXPECT_EQ(text->body, "line one\nline two");
+  EXPECT_EQ(text->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+}
+
+// Every shared API folder serves every endpoint: 200 with JSON (or text), or
+// 404 for one entity of a table without records.
+TEST(SimulatorServer, EveryReferenceApiServesEveryEndpoint) {
+  int served = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(LAKEFLOW_TESTDATA "/simulator/reference")) {
+    auto spec = LoadSpec(entry.path().string());
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    Simulator sim(entry.path().string());
+    for (const auto& ep : spec->endpoints) {
+      std::string path = std::regex_replace(ep.path, std::regex("\\{[^}]*\\}"), "x");
+      auto res = ep.method == "POST" ? sim.client().Post(path, "{}", "application/json")
+                                     : sim.client().Get(path);
+      ASSERT_TRUE(res) << entry.path() << " " << path;
+      bool not_found_entity = res->status == 404 && ep.single_entity;
+      EXPECT_TRUE(res->status == 200 || not_found_entity)
+          << entry.path() << " " << ep.method << " " << path << ": " << res->status << " "
+          << res->body.substr(0, 200);
+      if (res->status == 200 && res->get_header_value("Content-Type") == "application/json") {
+        EXPECT_FALSE(json::parse(res->body, nullptr, false).is_discarded()) << path;
+      }
+      ++served;
+    }
+  }
+  EXPECT_GT(served, 300);
+}
+
 }  // namespace
 }  // namespace lakeflow::simulator

@@ -67,18 +67,74 @@ TEST(SimulatorSpec, BadOpNamesFileLineAndField) {
 }
 
 TEST(SimulatorSpec, MissingFieldAndBadPagination) {
-  auto missing = LoadSpec(WriteSpec("missing", "endpoints:\n  - path: /x\n    method: GET\n"));
+  auto missing = LoadSpec(WriteSpec("missing", "endpoints:\n  - corpus: x\n    method: GET\n"));
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find(":2: endpoints[0].corpus: missing"), std::string::npos)
+  EXPECT_NE(missing.status().message().find(":2: endpoints[0].path: missing"), std::string::npos)
       << missing.status().message();
 
   auto bad = LoadSpec(WriteSpec("badpage",
                                 "endpoints:\n  - path: /x\n    corpus: x\n    response:\n"
                                 "      pagination_style: cursor\n"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find(":5: endpoints[0].response.pagination_style"),
+  EXPECT_NE(bad.status().message().find(
+                ":5: endpoints[0].response.pagination_style: unknown pagination_style 'cursor' "
+                "(expected one of: page_number_with_link_header, page_number, offset_limit, "),
             std::string::npos)
       << bad.status().message();
+}
+
+// A spec author fixes every problem in one go: all are reported, one line
+// each, naming the value and what is accepted; the good endpoints say nothing.
+TEST(SimulatorSpec, EveryProblemIsReportedAtOnce) {
+  auto spec = LoadSpec(WriteSpec("many",
+                                 "endpoints:\n"
+                                 "  - path: /a\n"
+                                 "    corpus: a\n"
+                                 "    params:\n"
+                                 "      sortField: {role: sortby}\n"
+                                 "      since: {role: filter, field: updated_at, op: between}\n"
+                                 "  - path: /fine\n"
+                                 "    corpus: fine\n"
+                                 "  - path: b\n"
+                                 "    method: PUT\n"));
+  ASSERT_FALSE(spec.ok());
+  const std::string& msg = spec.status().message();
+  std::vector<std::string> lines;
+  for (size_t start = 0; start <= msg.size();) {
+    size_t end = std::min(msg.find('\n', start), msg.size());
+    lines.push_back(msg.substr(start, end - start));
+    start = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 4u) << msg;
+  EXPECT_NE(lines[0].find(":5: endpoints[0].params.sortField.role: unknown role 'sortby' "
+                          "(expected one of: filter, ignore, sort_by, sort_order, page, "
+                          "per_page, offset, limit, start_time)"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find(":6: endpoints[0].params.since.op: unknown op 'between' (expected "
+                          "one of: eq, ne, gt, gte, lt, lte, in, ends_with)"),
+            std::string::npos)
+      << lines[1];
+  EXPECT_NE(lines[2].find(":9: endpoints[2].path: 'b' must start with /"), std::string::npos)
+      << lines[2];
+  EXPECT_NE(lines[3].find(":10: endpoints[2].method: unknown method 'PUT' (expected one of: "
+                          "GET, POST)"),
+            std::string::npos)
+      << lines[3];
+}
+
+TEST(SimulatorSpec, EveryReferenceApiFolderLoads) {
+  size_t folders = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(LAKEFLOW_TESTDATA "/simulator/reference")) {
+    auto spec = LoadSpec(entry.path().string());
+    EXPECT_TRUE(spec.ok()) << entry.path() << ": " << spec.status().ToString();
+    if (spec.ok()) {
+      EXPECT_FALSE(spec->endpoints.empty()) << entry.path();
+    }
+    ++folders;
+  }
+  EXPECT_EQ(folders, 14u);
 }
 
 TEST(SimulatorSpec, BodyPagedStylesNeedWrapperAndStartTime) {

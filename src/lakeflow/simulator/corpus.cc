@@ -198,17 +198,27 @@ std::string IdText(const Json& id) {
   return id.is_string() ? id.get<std::string>() : id.dump();
 }
 
+std::unique_ptr<Corpus> Corpus::Empty() {
+  auto corpus = std::make_unique<Corpus>();
+  corpus->BuildTemplates(Json::array());
+  return corpus;
+}
+
 Result<std::unique_ptr<Corpus>> Corpus::Load(const std::string& file, int64_t scale) {
   auto text = ReadWholeFile(file);
   if (!text.ok()) return Status::IOError("{}: cannot read", file);
   LF_ASSIGN_OR_RETURN(Json doc, ParseOrderedJson(*text, file));
   auto corpus = std::make_unique<Corpus>();
-  if (doc.is_object()) {
+  if (doc.is_object() || doc.is_string()) {
     corpus->single_entity_ = true;
-    corpus->entity_text_ = doc.dump();
+    corpus->text_ = doc.is_string();
+    corpus->entity_text_ = doc.is_string() ? doc.get<std::string>() : doc.dump();
     return corpus;
   }
-  if (!doc.is_array()) return Status::Invalid("{}: expected a JSON array or object", file);
+  if (!doc.is_array()) {
+    return Status::Invalid(
+        "{}: expected a JSON array (records), object (one entity) or string (text)", file);
+  }
   corpus->scaled_ = scale > 0 && doc.size() > 1;
   corpus->BuildTemplates(doc);
   corpus->virtual_count_ = corpus->scaled_ ? static_cast<size_t>(scale) : doc.size();

@@ -48,11 +48,15 @@ struct DeletedRecord {
 
 class Corpus {
  public:
-  // Reads FILE (a JSON array, or an object for a single entity). scale > 0
-  // multiplies a corpus of more than one record into `scale` records.
+  // Reads FILE: a JSON array of records, an object (a single entity), or a
+  // string (a text body, served as it is). scale > 0 multiplies a corpus of
+  // more than one record into `scale` records.
   static Result<std::unique_ptr<Corpus>> Load(const std::string& file, int64_t scale);
+  // No records: what an endpoint serves whose corpus file is absent.
+  static std::unique_ptr<Corpus> Empty();
 
   bool single_entity() const { return single_entity_; }
+  bool text() const { return text_; }  // entity_text() is the body, not JSON
   const std::string& entity_text() const { return entity_text_; }
 
   // Index space: virtual records first, then inserted ones.
@@ -97,6 +101,7 @@ class Corpus {
   size_t Append(Stored stored);
 
   bool single_entity_ = false;
+  bool text_ = false;
   std::string entity_text_;
   bool scaled_ = false;
   std::vector<Template> templates_;

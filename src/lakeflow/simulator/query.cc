@@ -122,16 +122,45 @@ Result<Query> BuildQuery(const EndpointSpec& ep,
   return q;
 }
 
+namespace {
+
+bool Equal(const FieldValue& v, const std::string& value) {
+  if (v.kind == FieldValue::kNull) return value == "null";
+  return Compare(v, value) == 0;
+}
+
+// kIn's values: "a,b,c".
+bool EqualsAny(const FieldValue& v, const std::string& values) {
+  size_t start = 0;
+  while (true) {
+    size_t comma = values.find(',', start);
+    if (Equal(v, values.substr(start, comma - start))) return true;
+    if (comma == std::string::npos) return false;
+    start = comma + 1;
+  }
+}
+
+}  // namespace
+
 bool Matches(const FieldValue& v, const Condition& c) {
-  if (v.kind == FieldValue::kMissing) return false;
+  // A record without the field is not equal to anything, and has no order.
+  if (v.kind == FieldValue::kMissing) return c.op == FilterOp::kNe;
+  const bool ordered = v.kind != FieldValue::kNull;
   switch (c.op) {
     case FilterOp::kEq:
-      if (v.kind == FieldValue::kNull) return c.value == "null";
-      return Compare(v, c.value) == 0;
+      return Equal(v, c.value);
+    case FilterOp::kNe:
+      return !Equal(v, c.value);
+    case FilterOp::kIn:
+      return EqualsAny(v, c.value);
+    case FilterOp::kGt:
+      return ordered && Compare(v, c.value) > 0;
     case FilterOp::kGte:
-      return v.kind != FieldValue::kNull && Compare(v, c.value) >= 0;
+      return ordered && Compare(v, c.value) >= 0;
+    case FilterOp::kLt:
+      return ordered && Compare(v, c.value) < 0;
     case FilterOp::kLte:
-      return v.kind != FieldValue::kNull && Compare(v, c.value) <= 0;
+      return ordered && Compare(v, c.value) <= 0;
     case FilterOp::kEndsWith:
       return v.str.size() >= c.value.size() &&
              v.str.compare(v.str.size() - c.value.size(), c.value.size(), c.value) == 0;

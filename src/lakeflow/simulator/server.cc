@@ -83,6 +83,43 @@ int64_t IntParam(const httplib::Request& req, const std::string& name, int64_t f
   return n;
 }
 
+bool LooksJson(const httplib::Request& req) {
+  if (req.get_header_value("Content-Type").find("json") != std::string::npos) return true;
+  size_t first = req.body.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && req.body[first] == '{';
+}
+
+// The query's parameters and a JSON body's top-level members, which win: a
+// scalar as its text, a list of scalars as "a,b" (for `in`), an object or a
+// nested list as its JSON; null members are absent.
+Result<httplib::Params> BodyParams(const httplib::Request& req) {
+  auto body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Status::Invalid("the request body is not a JSON object");
+  }
+  httplib::Params out = req.params;
+  for (const auto& [name, value] : body.items()) {
+    if (value.is_null()) continue;
+    out.erase(name);
+    if (value.is_string()) {
+      out.emplace(name, value.get<std::string>());
+      continue;
+    }
+    bool flat = value.is_array() && std::all_of(value.begin(), value.end(),
+                                                [](const Json& v) { return v.is_primitive(); });
+    if (!flat) {
+      out.emplace(name, value.dump());
+      continue;
+    }
+    std::string joined;
+    for (const auto& v : value) {
+      joined += (joined.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    out.emplace(name, joined);
+  }
+  return out;
+}
+
 const ParamSpec* FindRole(const EndpointSpec& ep, ParamRole role) {
   for (const auto& p : ep.params) {
     if (p.role == role) return &p;
@@ -187,10 +224,9 @@ Status Server::LoadCorpora() {
   for (size_t i = 0; i < spec_.endpoints.size(); ++i) {
     const EndpointSpec& ep = spec_.endpoints[i];
     auto it = corpora_.find(ep.corpus);
-    if (it == corpora_.end()) {
-      return Status::Invalid("{}/endpoints.yaml: endpoints[{}].corpus: no corpus/{}.json",
-                             options_.spec_dir, i, ep.corpus);
-    }
+    // An endpoint without a corpus file serves an empty table, as the API
+    // does for a resource with no records.
+    if (it == corpora_.end()) it = corpora_.emplace(ep.corpus, Corpus::Empty()).first;
     if (ep.future_count > 0)
       it->second->AddFutureRecords(ep.future_cursor_field, ep.future_count, now);
   }
@@ -320,14 +356,27 @@ void Server::InvalidateCache() {
 
 void Server::ServeEndpoint(const EndpointSpec& ep,
                            const std::map<std::string, std::string>& captures,
-                           const httplib::Request& req, httplib::Response& res) {
+                           const httplib::Request& original, httplib::Response& res) {
   std::shared_lock<std::shared_mutex> lock(corpora_mu_);
   const Corpus& corpus = *corpora_.at(ep.corpus);
+  if (corpus.text()) return res.set_content(corpus.entity_text(), "text/plain; charset=utf-8");
   if (ep.single_entity || corpus.single_entity()) {
+    if (!corpus.single_entity() && corpus.size() == 0) return SendError(res, 404, "Not Found");
     std::string body = corpus.entity_text();
-    if (!corpus.single_entity() && corpus.size() > 0) corpus.AppendText(0, &body);
+    if (!corpus.single_entity()) corpus.AppendText(0, &body);
     return res.set_content(body, kJson);
   }
+  // A POST may carry its parameters in a JSON body: they join the query's.
+  httplib::Request with_body;
+  const httplib::Request* r = &original;
+  if (original.method == "POST" && LooksJson(original)) {
+    auto params = BodyParams(original);
+    if (!params.ok()) return SendError(res, 400, params.status().message());
+    with_body = original;
+    with_body.params = *std::move(params);
+    r = &with_body;
+  }
+  const httplib::Request& req = *r;
   auto query = BuildQuery(ep, req.params, captures);
   if (!query.ok()) return SendError(res, 422, query.status().message());
   auto list = Lookup(static_cast<size_t>(&ep - spec_.endpoints.data()), corpus, *query);
@@ -352,11 +401,15 @@ void Server::ServeEndpoint(const EndpointSpec& ep,
     }
     if (ep.pagination == Pagination::kNextPageUrl)
       meta = PageLinks(req, page_name, page, last, total);
-  } else if (ep.pagination == Pagination::kOffsetLimit) {
+  } else if (ep.pagination == Pagination::kOffsetLimit || FindRole(ep, ParamRole::kOffset) ||
+             FindRole(ep, ParamRole::kLimit)) {
+    // offset_limit, or an endpoint of another style that takes them anyway.
     const ParamSpec* offset_param = FindRole(ep, ParamRole::kOffset);
     int64_t offset =
         std::max<int64_t>(0, IntParam(req, offset_param ? offset_param->name : "offset", 0));
-    int64_t limit = SizeParam(req, ep, ParamRole::kLimit, "limit");
+    int64_t limit = ep.pagination == Pagination::kOffsetLimit || FindRole(ep, ParamRole::kLimit)
+                        ? SizeParam(req, ep, ParamRole::kLimit, "limit")
+                        : static_cast<int64_t>(total);
     begin = std::min(total, static_cast<size_t>(offset));
     count = std::min(total - begin, static_cast<size_t>(limit));
   }

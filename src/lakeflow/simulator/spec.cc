@@ -1,6 +1,8 @@
 #include "lakeflow/simulator/spec.h"
 
 #include <filesystem>
+#include <optional>
+#include <utility>
 
 #include "lakeflow/core/file_io.h"
 #include "lakeflow/core/yaml_reader.h"
@@ -14,24 +16,44 @@ std::string SortField(const std::string& option) {
   return option;
 }
 
+// "a, b, c": the names a spec may use, for errors.
+template <typename Map>
+std::string Names(const Map& map) {
+  std::string out;
+  for (const auto& [name, _] : map) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// Looks `n`'s text up in `names`, or says what it is and what is accepted.
+template <typename T>
+Result<T> OneOf(const YamlReader& err, const YAML::Node& n, const std::string& field,
+                const char* what, const std::vector<std::pair<std::string, T>>& names) {
+  if (!n.IsScalar()) return err.At(n, field, std::string("expected a ") + what);
+  std::string text = n.as<std::string>();
+  for (const auto& [name, value] : names) {
+    if (name == text) return value;
+  }
+  return err.At(n, field,
+                fmt::format("unknown {} '{}' (expected one of: {})", what, text, Names(names)));
+}
+
 Result<FilterOp> ParseOp(const YamlReader& err, const YAML::Node& n, const std::string& where) {
-  std::string op = n.as<std::string>();
-  if (op == "eq") return FilterOp::kEq;
-  if (op == "gte") return FilterOp::kGte;
-  if (op == "lte") return FilterOp::kLte;
-  if (op == "ends_with") return FilterOp::kEndsWith;
-  return err.At(n, where + ".op", "unknown op '" + op + "' (eq, gte, lte, ends_with)");
+  static const std::vector<std::pair<std::string, FilterOp>> kOps = {
+      {"eq", FilterOp::kEq}, {"ne", FilterOp::kNe},
+      {"gt", FilterOp::kGt}, {"gte", FilterOp::kGte},
+      {"lt", FilterOp::kLt}, {"lte", FilterOp::kLte},
+      {"in", FilterOp::kIn}, {"ends_with", FilterOp::kEndsWith}};
+  return OneOf(err, n, where + ".op", "op", kOps);
 }
 
 Result<ParamRole> ParseRole(const YamlReader& err, const YAML::Node& n, const std::string& where) {
-  static const std::map<std::string, ParamRole> kRoles = {
-      {"filter", ParamRole::kFilter},        {"sort_by", ParamRole::kSortBy},
-      {"sort_order", ParamRole::kSortOrder}, {"page", ParamRole::kPage},
-      {"per_page", ParamRole::kPerPage},     {"offset", ParamRole::kOffset},
-      {"limit", ParamRole::kLimit},          {"start_time", ParamRole::kStartTime}};
-  auto it = kRoles.find(n.as<std::string>());
-  if (it == kRoles.end()) return err.At(n, where + ".role", "unknown role");
-  return it->second;
+  static const std::vector<std::pair<std::string, ParamRole>> kRoles = {
+      {"filter", ParamRole::kFilter},       {"ignore", ParamRole::kIgnore},
+      {"sort_by", ParamRole::kSortBy},      {"sort_order", ParamRole::kSortOrder},
+      {"page", ParamRole::kPage},           {"per_page", ParamRole::kPerPage},
+      {"offset", ParamRole::kOffset},       {"limit", ParamRole::kLimit},
+      {"start_time", ParamRole::kStartTime}};
+  return OneOf(err, n, where + ".role", "role", kRoles);
 }
 
 Result<ParamSpec> ParseParam(const YamlReader& err, const std::string& name, const YAML::Node& n,
@@ -71,14 +93,14 @@ Result<ParamSpec> ParseParam(const YamlReader& err, const std::string& name, con
 
 Result<Pagination> ParsePagination(const YamlReader& err, const YAML::Node& n,
                                    const std::string& where) {
-  std::string s = n.as<std::string>();
-  if (s == "page_number_with_link_header") return Pagination::kPageNumberWithLinkHeader;
-  if (s == "page_number") return Pagination::kPageNumber;
-  if (s == "offset_limit") return Pagination::kOffsetLimit;
-  if (s == "time_based") return Pagination::kTimeBased;
-  if (s == "next_page_url") return Pagination::kNextPageUrl;
-  if (s == "none") return Pagination::kNone;
-  return err.At(n, where, "unknown pagination_style '" + s + "'");
+  static const std::vector<std::pair<std::string, Pagination>> kStyles = {
+      {"page_number_with_link_header", Pagination::kPageNumberWithLinkHeader},
+      {"page_number", Pagination::kPageNumber},
+      {"offset_limit", Pagination::kOffsetLimit},
+      {"time_based", Pagination::kTimeBased},
+      {"next_page_url", Pagination::kNextPageUrl},
+      {"none", Pagination::kNone}};
+  return OneOf(err, n, where, "pagination_style", kStyles);
 }
 
 // YAML extras become JSON text once, so responses just splice it in.
@@ -156,35 +178,92 @@ Status CheckPagination(const YamlReader& err, const YAML::Node& n, const std::st
   return err.At(n, where + ".params", "time_based needs a parameter with role start_time");
 }
 
-Result<EndpointSpec> ParseEndpoint(const YamlReader& err, const YAML::Node& n, size_t index) {
-  std::string where = "endpoints[" + std::to_string(index) + "]";
-  if (!n.IsMap()) return err.At(n, where, "expected a mapping");
-  EndpointSpec ep;
-  LF_ASSIGN_OR_RETURN(ep.path, err.String(n, "path", where, /*required=*/true));
-  LF_ASSIGN_OR_RETURN(ep.corpus, err.String(n, "corpus", where, /*required=*/true));
-  if (n["method"]) ep.method = n["method"].as<std::string>();
-  if (ep.path.empty() || ep.path[0] != '/')
-    return err.At(n["path"], where + ".path", "must start with /");
-  LF_RETURN_IF_ERROR(ParseResponse(err, n["response"], where + ".response", &ep));
+// Problems found while reading a spec: all of them are reported at once, so
+// a spec author fixes every one in one go.
+class Problems {
+ public:
+  // Keeps `st`'s message when it is an error; says whether it was.
+  bool Failed(const Status& st) {
+    if (!st.ok()) lines_.push_back(st.message());
+    return !st.ok();
+  }
+  bool empty() const { return lines_.empty(); }
+  Status ToStatus() const {
+    std::string text;
+    for (const auto& line : lines_) text += (text.empty() ? "" : "\n") + line;
+    return Status::Invalid("{}", text);
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+void ParseParams(const YamlReader& err, const YAML::Node& n, const std::string& where,
+                 EndpointSpec* ep, Problems* problems) {
   for (const char* section : {"params", "path_params"}) {
     YAML::Node ps = n[section];
     if (!ps) continue;
-    if (!ps.IsMap()) return err.At(ps, where + "." + section, "expected a mapping");
+    std::string field = where + "." + section;
+    if (!ps.IsMap()) {
+      problems->Failed(err.At(ps, field, "expected a mapping"));
+      continue;
+    }
     for (const auto& kv : ps) {
       std::string name = kv.first.as<std::string>();
-      LF_ASSIGN_OR_RETURN(ParamSpec p,
-                          ParseParam(err, name, kv.second, where + "." + section + "." + name));
-      (std::string(section) == "params" ? ep.params : ep.path_params).push_back(std::move(p));
+      auto p = ParseParam(err, name, kv.second, field + "." + name);
+      if (problems->Failed(p.status())) continue;
+      (std::string(section) == "params" ? ep->params : ep->path_params).push_back(*std::move(p));
     }
   }
-  LF_RETURN_IF_ERROR(CheckPagination(err, n, where, &ep));
-  if (YAML::Node f = n["synthesize_future_records"]) {
-    std::string fw = where + ".synthesize_future_records";
-    LF_ASSIGN_OR_RETURN(ep.future_cursor_field,
-                        err.String(f, "cursor_field", fw, /*required=*/true));
-    if (!f["count"]) return err.At(f, fw + ".count", "missing");
-    ep.future_count = f["count"].as<int64_t>();
+}
+
+Status ParseFuture(const YamlReader& err, const YAML::Node& f, const std::string& where,
+                   EndpointSpec* ep) {
+  std::string fw = where + ".synthesize_future_records";
+  LF_ASSIGN_OR_RETURN(ep->future_cursor_field,
+                      err.String(f, "cursor_field", fw, /*required=*/true));
+  if (!f["count"]) return err.At(f, fw + ".count", "missing");
+  ep->future_count = f["count"].as<int64_t>();
+  return Status::OK();
+}
+
+// One endpoint; what is wrong with it goes to `problems`, and the rest of it
+// is still read so that its other problems are found too.
+std::optional<EndpointSpec> ParseEndpoint(const YamlReader& err, const YAML::Node& n, size_t index,
+                                          Problems* problems) {
+  std::string where = "endpoints[" + std::to_string(index) + "]";
+  if (!n.IsMap()) {
+    problems->Failed(err.At(n, where, "expected a mapping"));
+    return std::nullopt;
   }
+  EndpointSpec ep;
+  bool ok = true;
+  auto path = err.String(n, "path", where, /*required=*/true);
+  if (!problems->Failed(path.status())) {
+    ep.path = *path;
+    if (ep.path.empty() || ep.path[0] != '/') {
+      ok = !problems->Failed(
+          err.At(n["path"], where + ".path", "'" + ep.path + "' must start with /"));
+    }
+  } else {
+    ok = false;
+  }
+  auto corpus = err.String(n, "corpus", where);
+  ok = !problems->Failed(corpus.status()) && ok;
+  if (corpus.ok()) ep.corpus = *corpus;
+  if (n["method"]) {
+    auto method = OneOf<std::string>(err, n["method"], where + ".method", "method",
+                                     {{"GET", "GET"}, {"POST", "POST"}});
+    ok = !problems->Failed(method.status()) && ok;
+    if (method.ok()) ep.method = *method;
+  }
+  ok = !problems->Failed(ParseResponse(err, n["response"], where + ".response", &ep)) && ok;
+  ParseParams(err, n, where, &ep, problems);
+  ok = !problems->Failed(CheckPagination(err, n, where, &ep)) && ok;
+  if (YAML::Node f = n["synthesize_future_records"]) {
+    ok = !problems->Failed(ParseFuture(err, f, where, &ep)) && ok;
+  }
+  if (!ok) return std::nullopt;
   return ep;
 }
 
@@ -192,10 +271,16 @@ Result<Spec> ParseSpec(const YamlReader& err, const YAML::Node& root) {
   YAML::Node eps = root["endpoints"];
   if (!eps || !eps.IsSequence()) return err.At(root, "endpoints", "expected a list");
   Spec spec;
+  Problems problems;
   for (size_t i = 0; i < eps.size(); ++i) {
-    LF_ASSIGN_OR_RETURN(EndpointSpec ep, ParseEndpoint(err, eps[i], i));
-    spec.endpoints.push_back(std::move(ep));
+    try {
+      auto ep = ParseEndpoint(err, eps[i], i, &problems);
+      if (ep) spec.endpoints.push_back(std::move(*ep));
+    } catch (const YAML::Exception& e) {
+      problems.Failed(err.At(eps[i], "endpoints[" + std::to_string(i) + "]", e.msg));
+    }
   }
+  if (!problems.empty()) return problems.ToStatus();
   return spec;
 }
 

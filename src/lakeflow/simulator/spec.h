@@ -13,9 +13,12 @@
 
 namespace lakeflow::simulator {
 
-enum class FilterOp { kEq, kGte, kLte, kEndsWith };
+// How a filter compares a record's field with the request's value. kIn takes
+// a comma-separated list of values, any of which may match.
+enum class FilterOp { kEq, kNe, kGt, kGte, kLt, kLte, kIn, kEndsWith };
 enum class ParamRole {
   kFilter,
+  kIgnore,  // accepted and ignored, as the API does with what does not change the records
   kSortBy,
   kSortOrder,
   kPage,
@@ -56,7 +59,7 @@ struct SortSpec {
 struct EndpointSpec {
   std::string path;  // "/repos/{owner}/{repo}/issues"
   std::string method = "GET";
-  std::string corpus;
+  std::string corpus;                  // corpus/NAME.json; empty (or no such file): no records
   std::vector<ParamSpec> params;       // query parameters
   std::vector<ParamSpec> path_params;  // path segments that filter
   Pagination pagination = Pagination::kNone;
@@ -73,7 +76,8 @@ struct Spec {
   std::vector<EndpointSpec> endpoints;
 };
 
-// Reads DIR/endpoints.yaml. Errors are one line: "FILE:LINE: FIELD: problem".
+// Reads DIR/endpoints.yaml. Every problem is reported at once, one line each:
+// "FILE:LINE: FIELD: problem", naming the value and what is accepted.
 Result<Spec> LoadSpec(const std::string& dir);
 
 // Parses "dotted.field asc|desc".
