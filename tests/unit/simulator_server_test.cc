@@ -382,8 +382,7 @@ TEST(SimulatorServer, FilterOpsIgnoredParamsAndLimitWithoutPaging) {
   auto& c = sim.client();
   // The corpus: ids 1000..1003, statuses delta-132, zulu-905, golf-496, yankee-724.
   EXPECT_EQ(Ids(GetJson(c, "/tickets")), (std::vector<int64_t>{1000, 1001, 1002, 1003}));
-  EXPECT_EQ(Ids(GetJson(c, "/tickets?above=1000&below=1003")),
-            (std::vector<int64_t>{1001, 1002}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?above=1000&below=1003")), (std::vector<int64_t>{1001, 1002}));
   EXPECT_EQ(Ids(GetJson(c, "/tickets?not_status=zulu-905")),
             (std::vector<int64_t>{1000, 1002, 1003}));
   EXPECT_EQ(Ids(GetJson(c, "/tickets?ids=1003,1000,7")), (std::vector<int64_t>{1000, 1003}));
