@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/simulator/server.h"
@@ -32,6 +35,7 @@ class Simulator {
     client_->set_read_timeout(10, 0);
   }
   httplib::Client& client() { return *client_; }
+  int port() const { return server_->port(); }
 
  private:
   std::unique_ptr<Server> server_;
@@ -445,6 +449,35 @@ TEST(SimulatorServer, EveryReferenceApiServesEveryEndpoint) {
     }
   }
   EXPECT_GT(served, 300);
+}
+
+// A pipeline of many tables keeps one connection per flow: 64 kept-alive
+// connections are served at once. A server with fewer workers than
+// connections makes the ones beyond wait out the keep-alive timeout (5 s).
+TEST(SimulatorServer, SixtyFourKeptAliveConnectionsAreServedAtOnce) {
+  Simulator sim("github");
+  constexpr int kConnections = 64;
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (int i = 0; i < kConnections; ++i) {
+    clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", sim.port()));
+    clients.back()->set_keep_alive(true);
+    clients.back()->set_read_timeout(20, 0);
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::atomic<int> ok{0};
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> threads;
+    for (auto& c : clients) {
+      threads.emplace_back([&c, &ok] {
+        auto res = c->Get("/repos/o/r/issues?per_page=1");
+        if (res && res->status == 200) ++ok;
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(ok.load(), 2 * kConnections);
+  EXPECT_LT(seconds, 4.0) << "connections queued behind kept-alive ones";
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 #include "lakeflow/simulator/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +18,8 @@ namespace lakeflow::simulator {
 namespace {
 
 constexpr const char* kJson = "application/json";
+// Concurrent keep-alive connections served without queueing (see InstallRoutes).
+constexpr size_t kWorkerThreads = 96;
 constexpr const char* kControlPrefix = "/_simulator/";
 constexpr int64_t kMicrosPerSecond = 1000000;
 
@@ -81,6 +87,32 @@ int64_t IntParam(const httplib::Request& req, const std::string& name, int64_t f
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size()) return fallback;
   return n;
+}
+
+// The httplib the system ships (0.11) listens with a backlog of 5 and offers
+// no way to change it: a burst of connections (flows and parallel pages
+// starting together) overflows it, and the dropped ones retry their SYN a
+// second later. Linux lets listen() on a listening socket change its backlog,
+// so the socket bound to `port` is found among this process's and raised.
+void RaiseListenBacklog(int port) {
+  constexpr int kBacklog = 256;
+  for (int fd = 3; fd < 65536; ++fd) {
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0) {
+      if (errno == EBADF && fd > 1024) return;  // past the open descriptors, most likely
+      continue;
+    }
+    if (!accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    int bound = addr.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                : addr.ss_family == AF_INET6
+                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                    : -1;
+    if (bound == port) ::listen(fd, kBacklog);
+  }
 }
 
 bool LooksJson(const httplib::Request& req) {
@@ -238,6 +270,11 @@ void Server::InstallRoutes() {
   // client keeps its connection as it would with a real API.
   http_->set_tcp_nodelay(true);
   http_->set_keep_alive_max_count(10000);
+  // A kept-alive connection holds its worker until the client closes it or
+  // the keep-alive timeout passes: with httplib's default of about 8
+  // workers, a pipeline's ninth flow would wait that timeout out. Idle
+  // workers cost only their stacks.
+  http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   if (!options_.compress) {
     // httplib compresses whenever the client accepts it; forgetting that the
     // client did is the only switch it offers. The request is the server's own
@@ -262,6 +299,7 @@ Status Server::Bind() {
     port_ = http_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
   }
   if (port_ <= 0) return Status::IOError("cannot listen on {}:{}", options_.host, options_.port);
+  RaiseListenBacklog(port_);
   return Status::OK();
 }
 
