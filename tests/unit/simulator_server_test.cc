@@ -222,6 +222,26 @@ TEST(SimulatorServer, FutureRecordsAreAfterNow) {
   EXPECT_GT(Micros(commits[0]["commit"]["author"]["date"]), now);
 }
 
+// Text ids too: a future copy that kept its id would be one record twice.
+TEST(SimulatorServer, FutureCopiesOfTextIdRecordsGetFreshIds) {
+  auto dir = std::filesystem::temp_directory_path() / "lf_sim_text_ids";
+  std::filesystem::create_directories(dir / "corpus");
+  std::ofstream(dir / "endpoints.yaml") << R"(endpoints:
+  - path: /items
+    corpus: items
+    synthesize_future_records: {cursor_field: modified, count: 3}
+)";
+  std::ofstream(dir / "corpus" / "items.json")
+      << R"([{"id": "a1", "modified": "2024-01-01T00:00:00Z"},
+            {"id": "b2", "modified": "2024-01-02T00:00:00Z"}])";
+  Simulator sim(dir.string());
+  json items = GetJson(sim.client(), "/items");
+  ASSERT_EQ(items.size(), 5u);
+  std::set<std::string> ids;
+  for (const auto& r : items) ids.insert(r["id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 5u) << items.dump();
+}
+
 TEST(SimulatorServer, ScaleGivesUniqueIdsAndIncreasingTimestamps) {
   Simulator sim("github", 10000);
   std::set<int64_t> ids;

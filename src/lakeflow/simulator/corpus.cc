@@ -490,7 +490,13 @@ void Corpus::AddFutureRecords(const std::string& cursor_field, int64_t count, in
     // a test, so a connector that does not cap its cursor never catches up.
     int64_t when = now_micros + (86400 + 3600 * k) * kMicrosPerSecond;
     *NavigateMut(&r, cursor_field) = FormatIsoMicros(when);
-    if (r.contains("id") && r["id"].is_number()) r["id"] = next_id_++;
+    // A fresh id of the same type: a copy that kept its id would be the same
+    // record twice to a connector (and a child endpoint's parent twice).
+    if (r.contains("id") && r["id"].is_number()) {
+      r["id"] = next_id_++;
+    } else if (r.contains("id") && r["id"].is_string()) {
+      r["id"] = fmt::format("{}-future-{}", r["id"].get<std::string>(), k);
+    }
     if (r.contains("sha") && r["sha"].is_string()) {
       const auto& sha = r["sha"].get_ref<const std::string&>();
       r["sha"] = fmt::format("f{:07x}{}", k, sha.size() > 8 ? sha.substr(8) : "");
