@@ -372,6 +372,8 @@ std::string ReferenceFormatSpec() {
       fields: {role: ignore}
       limit: {role: limit, default: 100, max: 100}
       skip: {role: offset}
+      archived: {role: deleted}
+      since: {role: filter, field: updated_at, op: gte}
   - path: /tickets/search
     method: POST
     corpus: tickets
@@ -442,6 +444,23 @@ TEST(SimulatorServer, AnAbsentCorpusIsAnEmptyTableAndTextIsServedAsText) {
   EXPECT_EQ(text->status, 200);
   EXPECT_EQ(text->body, "line one\nline two");
   EXPECT_EQ(text->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+}
+
+// A delete flow reads the deleted records as an API lists them
+// (`archived=true`): those deleted since, with updated_at moved to the delete.
+TEST(SimulatorServer, DeletedRecordsAreListedWithRoleDeleted) {
+  Simulator sim(ReferenceFormatSpec());
+  auto& c = sim.client();
+  EXPECT_TRUE(GetJson(c, "/tickets?archived=true").empty());
+  auto del = c.Delete("/_simulator/tickets/records/1001");
+  ASSERT_TRUE(del);
+  ASSERT_EQ(del->status, 204);
+  json deleted = GetJson(c, "/tickets?archived=true");
+  EXPECT_EQ(Ids(deleted), (std::vector<int64_t>{1001}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?archived=false")), (std::vector<int64_t>{1000, 1002, 1003}));
+  EXPECT_EQ(Ids(GetJson(c, "/tickets?archived=true&since=2026-01-01T00:00:00Z")),
+            (std::vector<int64_t>{1001}));
+  EXPECT_TRUE(GetJson(c, "/tickets?archived=true&since=2099-01-01T00:00:00Z").empty());
 }
 
 // Every shared API folder serves every endpoint: 200 with JSON (or text), or

@@ -108,7 +108,7 @@ TEST(SimulatorSpec, EveryProblemIsReportedAtOnce) {
   ASSERT_EQ(lines.size(), 4u) << msg;
   EXPECT_NE(lines[0].find(":5: endpoints[0].params.sortField.role: unknown role 'sortby' "
                           "(expected one of: filter, ignore, sort_by, sort_order, page, "
-                          "per_page, offset, limit, start_time)"),
+                          "per_page, offset, limit, start_time, deleted)"),
             std::string::npos)
       << lines[0];
   EXPECT_NE(lines[1].find(":6: endpoints[0].params.since.op: unknown op 'between' (expected "

@@ -430,6 +430,17 @@ std::optional<size_t> Corpus::FindById(const std::string& id) const {
   return static_cast<size_t>(n - id_base_);
 }
 
+std::string Corpus::Replace(size_t at, Json value) {
+  Stored s{value, value.dump()};
+  std::string text = s.text;
+  if (at >= virtual_count_) {
+    extra_[at - virtual_count_] = std::move(s);
+  } else {
+    overrides_[at] = std::move(s);
+  }
+  return text;
+}
+
 size_t Corpus::Append(Stored stored) {
   extra_.push_back(std::move(stored));
   deleted_.push_back(false);
@@ -446,14 +457,7 @@ Result<std::string> Corpus::Upsert(const Json& body, int64_t now_micros) {
     Json merged = ValueAt(*at);
     for (auto it = body.begin(); it != body.end(); ++it) merged[it.key()] = it.value();
     if (merged.contains("updated_at") && !body.contains("updated_at")) merged["updated_at"] = now;
-    Stored s{merged, merged.dump()};
-    std::string text = s.text;
-    if (*at >= virtual_count_) {
-      extra_[*at - virtual_count_] = std::move(s);
-    } else {
-      overrides_[*at] = std::move(s);
-    }
-    return text;
+    return Replace(*at, std::move(merged));
   }
   Json record = body;
   if (!record.contains("id")) record["id"] = next_id_++;
@@ -468,6 +472,13 @@ Result<std::string> Corpus::Upsert(const Json& body, int64_t now_micros) {
 Status Corpus::Delete(const std::string& id, int64_t now_micros) {
   std::optional<size_t> at = FindById(id);
   if (!at || !live(*at)) return Status::NotFound("no record with id {}", id);
+  // A deleted-records listing (role `deleted`) shows it changed now, so a
+  // delete flow that follows updated_at finds it.
+  Json value = ValueAt(*at);
+  if (value.is_object() && value.contains("updated_at")) {
+    value["updated_at"] = FormatIsoMicros(now_micros);
+    Replace(*at, std::move(value));
+  }
   deleted_[*at] = true;
   deletions_.push_back({id, now_micros});
   return Status::OK();

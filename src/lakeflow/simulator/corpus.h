@@ -99,6 +99,8 @@ class Corpus {
   std::optional<size_t> FindById(const std::string& id) const;
   Json ValueAt(size_t i) const;
   size_t Append(Stored stored);
+  // Stores `value` as record `at`; its text.
+  std::string Replace(size_t at, Json value);
 
   bool single_entity_ = false;
   bool text_ = false;

@@ -73,7 +73,8 @@ int Order(const SortKey& a, const SortKey& b, bool desc) {
 }  // namespace
 
 std::string Query::CacheKey() const {
-  std::string key = sort.field + (sort.descending ? " desc " : " asc ") + sort.tie_field;
+  std::string key = sort.field + (sort.descending ? " desc " : " asc ") + sort.tie_field +
+                    (deleted ? " deleted" : "");
   for (const auto& c : conditions) {
     key += "|";
     for (const auto& p : c.field) key += p + ".";
@@ -109,6 +110,9 @@ Result<Query> BuildQuery(const EndpointSpec& ep,
         q.sort.field = opt->second;
         break;
       }
+      case ParamRole::kDeleted:
+        q.deleted = value == p.value;
+        break;
       case ParamRole::kSortOrder:
         if (value != "asc" && value != "desc") {
           return Status::Invalid("{}: expected asc or desc", p.name);
@@ -171,7 +175,7 @@ bool Matches(const FieldValue& v, const Condition& c) {
 std::vector<uint32_t> Evaluate(const Corpus& corpus, const Query& q) {
   std::vector<uint32_t> out;
   for (size_t i = 0; i < corpus.size(); ++i) {
-    if (!corpus.live(i)) continue;
+    if (corpus.live(i) == q.deleted) continue;
     bool ok = true;
     for (const auto& c : q.conditions) {
       if (!Matches(corpus.Field(i, c.field), c)) {

@@ -21,6 +21,7 @@ struct Condition {
 struct Query {
   std::vector<Condition> conditions;
   SortSpec sort;
+  bool deleted = false;  // the deleted records (role `deleted`), not the live ones
   std::string CacheKey() const;
 };
 
@@ -32,7 +33,8 @@ Result<Query> BuildQuery(const EndpointSpec& ep,
 
 bool Matches(const FieldValue& v, const Condition& c);
 
-// Indexes of the live records that match, in sort order (ties by index).
+// Indexes of the live (or, for a `deleted` query, the deleted) records that match, in sort order
+// (ties by index).
 std::vector<uint32_t> Evaluate(const Corpus& corpus, const Query& q);
 
 }  // namespace lakeflow::simulator

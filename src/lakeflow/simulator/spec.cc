@@ -48,11 +48,16 @@ Result<FilterOp> ParseOp(const YamlReader& err, const YAML::Node& n, const std::
 
 Result<ParamRole> ParseRole(const YamlReader& err, const YAML::Node& n, const std::string& where) {
   static const std::vector<std::pair<std::string, ParamRole>> kRoles = {
-      {"filter", ParamRole::kFilter},       {"ignore", ParamRole::kIgnore},
-      {"sort_by", ParamRole::kSortBy},      {"sort_order", ParamRole::kSortOrder},
-      {"page", ParamRole::kPage},           {"per_page", ParamRole::kPerPage},
-      {"offset", ParamRole::kOffset},       {"limit", ParamRole::kLimit},
-      {"start_time", ParamRole::kStartTime}};
+      {"filter", ParamRole::kFilter},
+      {"ignore", ParamRole::kIgnore},
+      {"sort_by", ParamRole::kSortBy},
+      {"sort_order", ParamRole::kSortOrder},
+      {"page", ParamRole::kPage},
+      {"per_page", ParamRole::kPerPage},
+      {"offset", ParamRole::kOffset},
+      {"limit", ParamRole::kLimit},
+      {"start_time", ParamRole::kStartTime},
+      {"deleted", ParamRole::kDeleted}};
   return OneOf(err, n, where + ".role", "role", kRoles);
 }
 
@@ -70,6 +75,7 @@ Result<ParamSpec> ParseParam(const YamlReader& err, const std::string& name, con
     if (n["value"]) p.value = n["value"].as<std::string>();
     if (n["all_value"]) p.all_value = n["all_value"].as<std::string>();
   }
+  if (p.role == ParamRole::kDeleted) p.value = n["value"] ? n["value"].as<std::string>() : "true";
   if (p.role == ParamRole::kStartTime) {
     LF_ASSIGN_OR_RETURN(p.field, err.String(n, "field", where, /*required=*/true));
   }

@@ -26,6 +26,7 @@ enum class ParamRole {
   kOffset,
   kLimit,
   kStartTime,  // time_based: unix seconds, records whose `field` is at or after it
+  kDeleted,    // equal to `value` ("true" unless given): the deleted records instead
 };
 enum class Pagination {
   kPageNumberWithLinkHeader,
