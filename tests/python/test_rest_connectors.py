@@ -169,3 +169,48 @@ def test_missing_option_names_it(lakeflow, simulators):
     proc = lakeflow.run("read", "--source", "zendesk", "-o", "tableName=tickets", check=False)
     assert proc.returncode == USAGE
     assert "needs option 'email'" in proc.stderr
+
+
+CURSOR_API = """endpoints:
+  - path: /v1/events
+    corpus: events
+    response:
+      pagination_style: cursor
+      default_sort: "id asc"
+      wrapper: {records_key: data}
+      cursor: {next: paging.next, has_more: paging.more}
+    params:
+      after: {role: cursor}
+      limit: {role: limit, default: 10, max: 10}
+"""
+
+CURSOR_SPEC = """source: events_api
+options:
+  base_url: {required: true}
+base_url: "{base_url}"
+tables:
+  events:
+    path: /v1/events
+    params: {limit: "7"}
+    records: /data
+    paginator: {type: cursor, cursor_path: /paging/next, cursor_param: after%s}
+    ingestion_type: snapshot
+    primary_keys: [id]
+    schema: "id BIGINT, kind STRING"
+"""
+
+
+@pytest.mark.parametrize("stop", ["", ", has_more_path: /paging/more"])
+def test_the_cursor_paginator_reads_every_page_of_the_simulators_cursor_style(
+        lakeflow, simulators, tmp_path, stop):
+    """23 records, 7 a page: four pages, the last token null (and has_more false)."""
+    api = tmp_path / "api"
+    (api / "corpus").mkdir(parents=True)
+    (api / "endpoints.yaml").write_text(CURSOR_API)
+    records = [{"id": i, "kind": "k%d" % (i % 3)} for i in range(1, 24)]
+    (api / "corpus" / "events.json").write_text(json.dumps(records))
+    (tmp_path / "events.yaml").write_text(CURSOR_SPEC % stop)
+    sim = simulators(str(api))
+    got = lakeflow.records("read", "--source", "rest", "-o", f"spec={tmp_path / 'events.yaml'}",
+                           "-o", f"base_url={sim.url}", "-o", "tableName=events")
+    assert [r["id"] for r in got] == list(range(1, 24))

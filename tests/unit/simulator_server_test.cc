@@ -389,6 +389,27 @@ std::string ReferenceFormatSpec() {
     response: {single_entity: true}
   - path: /readme
     corpus: readme
+  - path: /pages
+    corpus: tickets
+    response:
+      pagination_style: cursor
+      default_sort: "id asc"
+      wrapper: {records_key: items, extras: {object: list}}
+      cursor: {next: meta.next_cursor, has_more: meta.has_more}
+    params:
+      cursor: {role: cursor}
+      page_size: {role: per_page, default: 3}
+  - path: /graphql
+    method: POST
+    corpus: tickets
+    response:
+      pagination_style: cursor
+      default_sort: "id desc"
+      wrapper: {records_key: data.tickets.nodes}
+      cursor: {next: data.tickets.pageInfo.endCursor, has_more: data.tickets.pageInfo.hasNextPage}
+    params:
+      after: {role: cursor}
+      first: {role: limit, default: 2}
 )";
   std::ofstream(dir / "corpus" / "readme.json") << R"("line one\nline two")";
   std::filesystem::copy_file(LAKEFLOW_TESTDATA "/simulator/zendesk/corpus/tickets.json",
@@ -461,6 +482,41 @@ TEST(SimulatorServer, DeletedRecordsAreListedWithRoleDeleted) {
   EXPECT_EQ(Ids(GetJson(c, "/tickets?archived=true&since=2026-01-01T00:00:00Z")),
             (std::vector<int64_t>{1001}));
   EXPECT_TRUE(GetJson(c, "/tickets?archived=true&since=2099-01-01T00:00:00Z").empty());
+}
+
+// The cursor style: opaque tokens in the body, flat or nested as GraphQL
+// nests them, until a null token; the cursor paginator reads it.
+TEST(SimulatorServer, CursorPagesFollowTheirTokensToTheEnd) {
+  Simulator sim(ReferenceFormatSpec());
+  auto& c = sim.client();
+  json first = GetJson(c, "/pages");
+  EXPECT_EQ(first["object"], "list");
+  EXPECT_EQ(Ids(first["items"]), (std::vector<int64_t>{1000, 1001, 1002}));
+  EXPECT_EQ(first["meta"]["has_more"], true);
+  std::string token = first["meta"]["next_cursor"];
+  json last = GetJson(c, "/pages?cursor=" + token);
+  EXPECT_EQ(Ids(last["items"]), (std::vector<int64_t>{1003}));
+  EXPECT_TRUE(last["meta"]["next_cursor"].is_null());
+  EXPECT_EQ(last["meta"]["has_more"], false);
+  auto bad = c.Get("/pages?cursor=zz");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("invalid cursor 'zz'"), std::string::npos);
+
+  // GraphQL's shape: records and pageInfo nested in data, the cursor posted back.
+  std::vector<int64_t> ids;
+  json after = nullptr;
+  for (int pages = 0; pages < 5; ++pages) {
+    auto res = c.Post("/graphql", json{{"after", after}}.dump(), "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    json page = json::parse(res->body)["data"]["tickets"];
+    for (int64_t id : Ids(page["nodes"])) ids.push_back(id);
+    after = page["pageInfo"]["endCursor"];
+    if (!page["pageInfo"]["hasNextPage"].get<bool>()) break;
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{1003, 1002, 1001, 1000}));
+  EXPECT_TRUE(after.is_null());
 }
 
 // Every shared API folder serves every endpoint: 200 with JSON (or text), or

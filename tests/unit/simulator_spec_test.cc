@@ -74,10 +74,10 @@ TEST(SimulatorSpec, MissingFieldAndBadPagination) {
 
   auto bad = LoadSpec(WriteSpec("badpage",
                                 "endpoints:\n  - path: /x\n    corpus: x\n    response:\n"
-                                "      pagination_style: cursor\n"));
+                                "      pagination_style: tokens\n"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(
-                ":5: endpoints[0].response.pagination_style: unknown pagination_style 'cursor' "
+                ":5: endpoints[0].response.pagination_style: unknown pagination_style 'tokens' "
                 "(expected one of: page_number_with_link_header, page_number, offset_limit, "),
             std::string::npos)
       << bad.status().message();
@@ -108,7 +108,7 @@ TEST(SimulatorSpec, EveryProblemIsReportedAtOnce) {
   ASSERT_EQ(lines.size(), 4u) << msg;
   EXPECT_NE(lines[0].find(":5: endpoints[0].params.sortField.role: unknown role 'sortby' "
                           "(expected one of: filter, ignore, sort_by, sort_order, page, "
-                          "per_page, offset, limit, start_time, deleted)"),
+                          "per_page, offset, limit, start_time, deleted, cursor)"),
             std::string::npos)
       << lines[0];
   EXPECT_NE(lines[1].find(":6: endpoints[0].params.since.op: unknown op 'between' (expected "

@@ -115,6 +115,20 @@ void RaiseListenBacklog(int port) {
   }
 }
 
+// Sets the member at dotted `path` of `root`, creating the objects on the way.
+void SetPath(Json* root, const std::string& path, Json value) {
+  Json* at = root;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    if (!at->is_object()) *at = Json::object();
+    at = &(*at)[path.substr(start, dot - start)];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *at = std::move(value);
+}
+
 bool LooksJson(const httplib::Request& req) {
   if (req.get_header_value("Content-Type").find("json") != std::string::npos) return true;
   size_t first = req.body.find_first_not_of(" \t\r\n");
@@ -419,6 +433,7 @@ void Server::ServeEndpoint(const EndpointSpec& ep,
   if (!query.ok()) return SendError(res, 422, query.status().message());
   auto list = Lookup(static_cast<size_t>(&ep - spec_.endpoints.data()), corpus, *query);
   if (ep.pagination == Pagination::kTimeBased) return ServeTimeBased(ep, corpus, *list, req, res);
+  if (ep.pagination == Pagination::kCursor) return ServeCursor(ep, corpus, *list, req, res);
   size_t total = list->size();
   size_t begin = 0;
   size_t count = total;
@@ -493,11 +508,63 @@ void Server::ServeTimeBased(const EndpointSpec& ep, const Corpus& corpus,
            static_cast<size_t>(stop - first), meta, res);
 }
 
+// The cursor style: a page of per_page (or limit) records from where the
+// token points. Tokens are opaque to clients: "c" and a position in hex.
+void Server::ServeCursor(const EndpointSpec& ep, const Corpus& corpus,
+                         const std::vector<uint32_t>& list, const httplib::Request& req,
+                         httplib::Response& res) {
+  const ParamSpec* p = FindRole(ep, ParamRole::kCursor);
+  std::string token = req.get_param_value(p ? p->name : "cursor");
+  size_t begin = 0;
+  if (!token.empty()) {
+    uint64_t at = 0;
+    auto [end, ec] = std::from_chars(token.data() + 1, token.data() + token.size(), at, 16);
+    if (token[0] != 'c' || ec != std::errc() || end != token.data() + token.size() ||
+        at > list.size()) {
+      return SendError(res, 400, "invalid cursor '" + token + "'");
+    }
+    begin = static_cast<size_t>(at);
+  }
+  int64_t size = FindRole(ep, ParamRole::kLimit)
+                     ? SizeParam(req, ep, ParamRole::kLimit, "limit")
+                     : SizeParam(req, ep, ParamRole::kPerPage, "per_page");
+  size_t count = std::min(list.size() - begin, static_cast<size_t>(size));
+  size_t next = begin + count;
+  bool more = next < list.size();
+  Json meta = Json::object();
+  SetPath(&meta, ep.next_cursor_path, more ? Json(fmt::format("c{:x}", next)) : Json(nullptr));
+  if (!ep.has_more_path.empty()) SetPath(&meta, ep.has_more_path, more);
+  SendNested(ep, corpus, list, begin, count, meta, res);
+}
+
+void Server::SendNested(const EndpointSpec& ep, const Corpus& corpus,
+                        const std::vector<uint32_t>& list, size_t begin, size_t count,
+                        const Json& meta, httplib::Response& res) {
+  constexpr const char* kPlaceholder = "__lakeflow_simulator_records__";
+  Json wrapper = Json::parse(ep.extras_json.empty() ? "{}" : ep.extras_json);
+  wrapper.merge_patch(meta);
+  SetPath(&wrapper, ep.records_key, kPlaceholder);
+  std::string records = "[";
+  for (size_t k = 0; k < count; ++k) {
+    if (k) records += ',';
+    corpus.AppendText(list[begin + k], &records);
+  }
+  records += ']';
+  std::string body = wrapper.dump();
+  std::string quoted = std::string("\"") + kPlaceholder + "\"";
+  body.replace(body.find(quoted), quoted.size(), records);
+  res.body = std::move(body);
+  res.set_header("Content-Type", kJson);
+}
+
 // Writes records [begin, begin + count) of `list`, wrapped when the spec says
 // so: the records key, the generated `meta` members, then the spec's extras.
 void Server::SendPage(const EndpointSpec& ep, const Corpus& corpus,
                       const std::vector<uint32_t>& list, size_t begin, size_t count,
                       const std::string& meta, httplib::Response& res) {
+  if (ep.records_key.find('.') != std::string::npos) {
+    return SendNested(ep, corpus, list, begin, count, Json::parse("{" + meta + "}"), res);
+  }
   std::string body;
   body.reserve(count * 4096 + 64 + meta.size());
   if (!ep.records_key.empty()) body += "{\"" + ep.records_key + "\":";

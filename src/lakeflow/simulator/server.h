@@ -71,9 +71,16 @@ class Server {
   void ServeTimeBased(const EndpointSpec& ep, const Corpus& corpus,
                       const std::vector<uint32_t>& list, const httplib::Request& req,
                       httplib::Response& res);
+  void ServeCursor(const EndpointSpec& ep, const Corpus& corpus, const std::vector<uint32_t>& list,
+                   const httplib::Request& req, httplib::Response& res);
   static void SendPage(const EndpointSpec& ep, const Corpus& corpus,
                        const std::vector<uint32_t>& list, size_t begin, size_t count,
                        const std::string& meta, httplib::Response& res);
+  // A page whose wrapper is built as JSON: a dotted records_key, and `meta`
+  // members placed at dotted paths.
+  static void SendNested(const EndpointSpec& ep, const Corpus& corpus,
+                         const std::vector<uint32_t>& list, size_t begin, size_t count,
+                         const nlohmann::ordered_json& meta, httplib::Response& res);
   std::shared_ptr<const std::vector<uint32_t>> Lookup(size_t ep_index, const Corpus& corpus,
                                                       const struct Query& q);
   void InvalidateCache();

@@ -57,7 +57,8 @@ Result<ParamRole> ParseRole(const YamlReader& err, const YAML::Node& n, const st
       {"offset", ParamRole::kOffset},
       {"limit", ParamRole::kLimit},
       {"start_time", ParamRole::kStartTime},
-      {"deleted", ParamRole::kDeleted}};
+      {"deleted", ParamRole::kDeleted},
+      {"cursor", ParamRole::kCursor}};
   return OneOf(err, n, where + ".role", "role", kRoles);
 }
 
@@ -105,6 +106,7 @@ Result<Pagination> ParsePagination(const YamlReader& err, const YAML::Node& n,
       {"offset_limit", Pagination::kOffsetLimit},
       {"time_based", Pagination::kTimeBased},
       {"next_page_url", Pagination::kNextPageUrl},
+      {"cursor", Pagination::kCursor},
       {"none", Pagination::kNone}};
   return OneOf(err, n, where, "pagination_style", kStyles);
 }
@@ -162,6 +164,14 @@ Status ParseResponse(const YamlReader& err, const YAML::Node& r, const std::stri
     }
   }
   if (r["single_entity"]) ep->single_entity = r["single_entity"].as<bool>();
+  if (YAML::Node c = r["cursor"]) {
+    std::string field = where + ".cursor";
+    LF_RETURN_IF_ERROR(err.OnlyKeys(c, field, {"next", "has_more"}));
+    if (c["next"]) {
+      LF_ASSIGN_OR_RETURN(ep->next_cursor_path, err.String(c, "next", field));
+    }
+    LF_ASSIGN_OR_RETURN(ep->has_more_path, err.String(c, "has_more", field));
+  }
   return Status::OK();
 }
 
@@ -170,8 +180,13 @@ Status ParseResponse(const YamlReader& err, const YAML::Node& r, const std::stri
 Status CheckPagination(const YamlReader& err, const YAML::Node& n, const std::string& where,
                        EndpointSpec* ep) {
   bool time_based = ep->pagination == Pagination::kTimeBased;
-  if (!time_based && ep->pagination != Pagination::kNextPageUrl) return Status::OK();
-  std::string style = time_based ? "time_based" : "next_page_url";
+  if (!time_based && ep->pagination != Pagination::kNextPageUrl &&
+      ep->pagination != Pagination::kCursor) {
+    return Status::OK();
+  }
+  std::string style = time_based                              ? "time_based"
+                      : ep->pagination == Pagination::kCursor ? "cursor"
+                                                              : "next_page_url";
   if (ep->records_key.empty()) {
     return err.At(n["response"], where + ".response.wrapper", style + " needs a records_key");
   }

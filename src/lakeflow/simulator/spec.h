@@ -27,6 +27,7 @@ enum class ParamRole {
   kLimit,
   kStartTime,  // time_based: unix seconds, records whose `field` is at or after it
   kDeleted,    // equal to `value` ("true" unless given): the deleted records instead
+  kCursor,     // cursor style: the token of the page asked for (absent: the first)
 };
 enum class Pagination {
   kPageNumberWithLinkHeader,
@@ -34,6 +35,7 @@ enum class Pagination {
   kOffsetLimit,
   kTimeBased,    // Zendesk incremental export: start_time, end_time, end_of_stream
   kNextPageUrl,  // Zendesk list: next_page / previous_page URLs in the body
+  kCursor,       // an opaque token in the body (dotted next_cursor), sent back by role cursor
   kNone,
 };
 
@@ -65,9 +67,15 @@ struct EndpointSpec {
   std::vector<ParamSpec> path_params;  // path segments that filter
   Pagination pagination = Pagination::kNone;
   SortSpec default_sort;
-  std::string records_key;  // non-empty: records wrapped in an object
+  // Non-empty: records wrapped in an object; dotted ("data.issues.nodes"):
+  // in nested objects, as GraphQL answers.
+  std::string records_key;
   std::string extras_json;  // wrapper extras, a JSON object, emitted as given
   bool single_entity = false;
+  // kCursor: where the wrapper holds the next page's token (null on the last
+  // page) and, optionally, a has-more flag; dotted paths.
+  std::string next_cursor_path = "next_cursor";
+  std::string has_more_path;
   std::string future_cursor_field;  // synthesize_future_records
   int64_t future_count = 0;
 };
