@@ -8,6 +8,8 @@ from conftest import ROOT
 
 # example spec -> (simulator folder, connection options besides base_url, tables)
 EXAMPLES = {
+    "collibra": ("reference/collibra", ["username=u", "password=p4ss"],
+                 ["assets", "attributes", "domains", "responsibilities"]),
     "actitime": ("reference/actitime", ["tenant=mystartup", "username=u", "password=p4ss"],
                  ["customers", "projects", "tasks", "users", "departments", "types_of_work",
                   "leave_types", "workflow_statuses", "time_zone_groups", "timetrack",
