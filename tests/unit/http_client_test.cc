@@ -583,4 +583,13 @@ TEST(RetryPolicy, HostileWaitsAreClamped) {
 }
 
 }  // namespace
+TEST(QueryValueTest, FindsTheFirstParameterAndDecodesIt) {
+  EXPECT_EQ(QueryValue("https://h/p?a=1&after=c%2F2%20x&a=3", "after"), "c/2 x");
+  EXPECT_EQ(QueryValue("https://h/p?a=1&a=3", "a"), "1");
+  EXPECT_EQ(QueryValue("https://h/p?xa=1&a=", "a"), "");
+  EXPECT_EQ(QueryValue("https://h/p?a=%zz%4", "a"), "%zz%4");  // not an escape: kept
+  EXPECT_EQ(QueryValue("https://h/p?b=1#a=2", "a"), std::nullopt);
+  EXPECT_EQ(QueryValue("https://h/p", "a"), std::nullopt);
+}
+
 }  // namespace lakeflow::http

@@ -179,4 +179,50 @@ std::string WithoutQueryParams(const std::string& url, const std::vector<std::st
   return out;
 }
 
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX sequences decoded; a '%' without two hex digits stays as it is.
+std::string PercentDecode(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    int a = raw[i] == '%' && i + 2 < raw.size() ? HexDigit(raw[i + 1]) : -1;
+    int b = a >= 0 ? HexDigit(raw[i + 2]) : -1;
+    if (a >= 0 && b >= 0) {
+      out += static_cast<char>(a * 16 + b);
+      i += 2;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> QueryValue(std::string_view url, std::string_view name) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  size_t hash = url.find('#', q);
+  std::string_view query =
+      url.substr(q + 1, hash == std::string_view::npos ? std::string_view::npos : hash - q - 1);
+  const std::string key = UrlEncode(name);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != key) continue;
+    return PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
 }  // namespace lakeflow::http

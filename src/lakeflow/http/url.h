@@ -2,6 +2,7 @@
 // messages.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,5 +36,9 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view ref);
 // `url` without the query parameters named in `names` (compared without
 // case): credentials a server echoes in the links it returns.
 std::string WithoutQueryParams(const std::string& url, const std::vector<std::string>& names);
+
+// The value of the first query parameter `name` of `url`, percent-decoded;
+// nullopt when there is none.
+std::optional<std::string> QueryValue(std::string_view url, std::string_view name);
 
 }  // namespace lakeflow::http

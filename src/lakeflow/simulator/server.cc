@@ -137,11 +137,18 @@ bool LooksJson(const httplib::Request& req) {
 
 // The query's parameters and a JSON body's top-level members, which win: a
 // scalar as its text, a list of scalars as "a,b" (for `in`), an object or a
-// nested list as its JSON; null members are absent.
+// nested list as its JSON; null members are absent. A GraphQL body's
+// `variables` members are parameters too, below the top-level ones.
 Result<httplib::Params> BodyParams(const httplib::Request& req) {
   auto body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) {
     return Status::Invalid("the request body is not a JSON object");
+  }
+  if (body.contains("variables") && body["variables"].is_object()) {
+    Json variables = body["variables"];  // a copy: adding to `body` moves its members
+    for (const auto& [name, value] : variables.items()) {
+      if (!body.contains(name)) body[name] = value;
+    }
   }
   httplib::Params out = req.params;
   for (const auto& [name, value] : body.items()) {

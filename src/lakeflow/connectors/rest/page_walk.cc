@@ -37,7 +37,10 @@ Result<std::unique_ptr<PageWalk>> PageWalk::Make(RestRequests* requests, const T
   std::unique_ptr<PageWalk> walk(new PageWalk(requests, table, deletes, std::move(values)));
   LF_ASSIGN_OR_RETURN(walk->converter_, JsonConverter::Make(table.name, table.schema));
   LF_ASSIGN_OR_RETURN(walk->pager_, requests->MakePaginator(*walk->ep_, walk->values_));
-  LF_ASSIGN_OR_RETURN(walk->prefetcher_, requests->Prefetcher(walk->values_));
+  // Pages are fetched ahead only for GET listings (Link headers name them).
+  if (walk->ep_->method == "GET") {
+    LF_ASSIGN_OR_RETURN(walk->prefetcher_, requests->Prefetcher(walk->values_));
+  }
   std::string cursor_field =
       deletes ? table.deletes->cursor_field : table.metadata.cursor_field.value_or("");
   std::vector<std::string> scanned;
@@ -108,7 +111,7 @@ Result<http::HttpResponse> PageWalk::FetchPage(const std::string& url, const Opt
   if (prefetcher_) {
     if (auto ahead = prefetcher_->Take(url)) return std::move(*ahead);
   }
-  return requests_->Fetch(url, values);
+  return requests_->Fetch(*ep_, url, values);
 }
 
 // Keeps the records of a scanned page from `from` on that the window
@@ -210,7 +213,9 @@ Result<bool> PageWalk::WalkChildren(const Bound& bound, Position* child) {
 
 Result<http::HttpResponse> PageWalk::FetchParentPage(const std::string& url) {
   if (parent_url_ != url) {
-    LF_ASSIGN_OR_RETURN(parent_response_, requests_->Fetch(url, values_));
+    const TableSpec* parent = requests_->spec().FindTable(table_->parent->table);
+    if (!parent) return Status::Internal("table '{}': no parent table", table_->name);
+    LF_ASSIGN_OR_RETURN(parent_response_, requests_->Fetch(parent->endpoint, url, values_));
     parent_url_ = url;
   }
   return parent_response_;

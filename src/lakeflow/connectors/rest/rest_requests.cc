@@ -1,5 +1,6 @@
 #include "lakeflow/connectors/rest/rest_requests.h"
 
+#include "lakeflow/core/json_access.h"
 #include "lakeflow/core/redaction.h"
 #include "lakeflow/core/time_parse.h"
 #include "lakeflow/http/url.h"
@@ -244,12 +245,138 @@ Result<http::Paginator> RestRequests::MakePaginator(const EndpointSpec& ep, cons
   return http::Paginator(std::move(p));
 }
 
-Result<http::HttpResponse> RestRequests::Fetch(const std::string& url, const Options& values) {
+namespace {
+
+// The body template with its strings filled from `values`; a member whose
+// template names an unset option is left out (an array's element is null).
+Result<std::optional<Json>> FillBody(const Json& tpl, const Options& values,
+                                     const std::string& what) {
+  if (tpl.is_string()) {
+    LF_ASSIGN_OR_RETURN(auto text, ExpandTemplate(tpl.get<std::string>(), values, what, true));
+    if (!text) return std::optional<Json>();
+    return std::optional<Json>(Json(*text));
+  }
+  if (!tpl.is_structured()) return std::optional<Json>(tpl);
+  Json out = tpl.is_object() ? Json::object() : Json::array();
+  for (auto it = tpl.begin(); it != tpl.end(); ++it) {
+    LF_ASSIGN_OR_RETURN(auto value, FillBody(*it, values, what));
+    if (tpl.is_object()) {
+      if (value) out[it.key()] = std::move(*value);
+    } else {
+      out.push_back(value ? std::move(*value) : Json());
+    }
+  }
+  return std::optional<Json>(std::move(out));
+}
+
+// Sets the member at dotted `path`, making the objects on the way.
+void SetMember(Json* root, const std::string& path, Json value) {
+  Json* at = root;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    if (!at->is_object()) *at = Json::object();
+    at = &(*at)[path.substr(start, dot == std::string::npos ? dot : dot - start)];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *at = std::move(value);
+}
+
+// The value at JSON pointer `pointer` ("/a/0/b", ~0 and ~1 escaped) of
+// `doc`; null when there is none.
+const Json* AtPointer(const Json& doc, const std::string& pointer) {
+  const Json* at = &doc;
+  size_t start = 1;
+  while (start <= pointer.size()) {
+    size_t slash = pointer.find('/', start);
+    std::string token = pointer.substr(start, slash == std::string::npos ? slash : slash - start);
+    for (size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i) {
+      if (i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
+        token.replace(i, 2, token[i + 1] == '0' ? "~" : "/");
+    }
+    if (at->is_object()) {
+      auto it = at->find(token);
+      if (it == at->end()) return nullptr;
+      at = &*it;
+    } else if (at->is_array()) {
+      char* end = nullptr;
+      unsigned long long index = std::strtoull(token.c_str(), &end, 10);
+      if (token.empty() || *end != '\0' || index >= at->size()) return nullptr;
+      at = &(*at)[index];
+    } else {
+      return nullptr;
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return at;
+}
+
+// The errors an answer reports at `pointer`, as one line; empty when none.
+std::string ReportedErrors(const std::string& body, const std::string& pointer) {
+  auto doc = ParseJson(body, "the answer");
+  if (!doc.ok()) return "";
+  const Json* errors = AtPointer(*doc, pointer);
+  if (!errors || errors->is_null() || (errors->is_array() && errors->empty())) return "";
+  const Json& first = errors->is_array() ? errors->front() : *errors;
+  std::string message =
+      first.is_object() && first.contains("message") && first["message"].is_string()
+          ? first["message"].get<std::string>()
+          : first.dump();
+  if (message.size() > 300) message = message.substr(0, 300) + "...";
+  size_t count = errors->is_array() ? errors->size() : 1;
+  return count > 1 ? fmt::format("{} (and {} more)", message, count - 1) : message;
+}
+
+}  // namespace
+
+Result<http::HttpRequest> RestRequests::PostRequest(const EndpointSpec& ep, const std::string& url,
+                                                    const Options& values) const {
+  http::HttpRequest request;
+  request.method = "POST";
+  Json body = Json::object();
+  if (!ep.body.is_null()) {
+    LF_ASSIGN_OR_RETURN(auto filled, FillBody(ep.body, values, "body"));
+    if (filled) body = std::move(*filled);
+  }
+  // Paging parameters that count are numbers; the rest (cursors) strings.
+  const auto& p = ep.paginator;
+  std::vector<std::string> moved;
+  for (const auto& path : ep.body_params) {
+    std::string name = path.substr(path.rfind('.') + 1);
+    auto value = http::QueryValue(url, name);
+    if (!value) continue;  // absent from this page's request: absent from the body
+    moved.push_back(name);
+    bool count = name == p.page_param || name == p.size_param || name == p.offset_param;
+    char* end = nullptr;
+    long long number = std::strtoll(value->c_str(), &end, 10);
+    bool integer = count && !value->empty() && end && *end == '\0';
+    SetMember(&body, path, integer ? Json(number) : Json(*value));
+  }
+  request.url = Signed(http::WithoutQueryParams(url, moved));
+  request.body = body.dump();
+  request.headers = headers_;
+  request.headers.emplace_back("Content-Type", "application/json");
+  return request;
+}
+
+Result<http::HttpResponse> RestRequests::Fetch(const EndpointSpec& ep, const std::string& url,
+                                               const Options& values) {
   LF_ASSIGN_OR_RETURN(http::HttpClient * client, Client(values));
   http::HttpRequest request;
-  request.url = Signed(url);
-  request.headers = headers_;
-  return client->Fetch(std::move(request));
+  if (ep.method == "POST") {
+    LF_ASSIGN_OR_RETURN(request, PostRequest(ep, url, values));
+  } else {
+    request.url = Signed(url);
+    request.headers = headers_;
+  }
+  std::string shown = http::RedactUrl(request.url);
+  LF_ASSIGN_OR_RETURN(http::HttpResponse response, client->Fetch(std::move(request)));
+  if (ep.errors_pointer.empty()) return response;
+  std::string errors = ReportedErrors(response.body, ep.errors_pointer);
+  if (errors.empty()) return response;
+  return Status::SourceError("{} {}: the API reported an error: {}", ep.method, shown, errors);
 }
 
 Result<std::unique_ptr<PagePrefetcher>> RestRequests::Prefetcher(const Options& values) {

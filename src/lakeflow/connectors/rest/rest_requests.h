@@ -46,8 +46,12 @@ class RestRequests {
 
   Result<http::Paginator> MakePaginator(const EndpointSpec& ep, const Options& values);
 
-  // One request, with the spec's auth and headers.
-  Result<http::HttpResponse> Fetch(const std::string& url, const Options& values);
+  // One request of `ep`, with the spec's auth and headers: `url` itself, or
+  // for a POST endpoint the URL without the parameters its body carries, and
+  // that body. An answer reporting errors at the endpoint's errors_path is
+  // an error naming the first.
+  Result<http::HttpResponse> Fetch(const EndpointSpec& ep, const std::string& url,
+                                   const Options& values);
 
   // A URL as offsets and checkpoints may keep it: without the query
   // parameters that carry credentials (the auth's query key, and any
@@ -69,6 +73,9 @@ class RestRequests {
   Result<http::QueryParams> CredentialParams(const Options& values) const;
   // `url` with the credential parameters put back.
   std::string Signed(const std::string& url) const;
+  // The POST request `url` stands for (see Fetch).
+  Result<http::HttpRequest> PostRequest(const EndpointSpec& ep, const std::string& url,
+                                        const Options& values) const;
 
   std::shared_ptr<const RestSpec> spec_;
   Options connection_;

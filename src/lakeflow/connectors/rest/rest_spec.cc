@@ -5,6 +5,7 @@
 
 #include "lakeflow/core/file_io.h"
 #include "lakeflow/core/schema.h"
+#include "lakeflow/core/yaml_json.h"
 #include "lakeflow/core/yaml_reader.h"
 
 namespace lakeflow::rest {
@@ -102,6 +103,36 @@ Result<http::PaginatorSpec> ParsePaginator(const YamlReader& r, const YAML::Node
   return p;
 }
 
+// method, body, body_params and errors_path.
+Status ParseRequestBody(const YamlReader& r, const YAML::Node& n, const std::string& where,
+                        EndpointSpec* e) {
+  if (n["method"]) {
+    LF_ASSIGN_OR_RETURN(e->method, r.String(n, "method", where));
+    if (e->method != "GET" && e->method != "POST")
+      return r.At(n["method"], where + ".method",
+                  "unknown method '" + e->method + "' (expected GET or POST)");
+  }
+  if (n["body"]) {
+    if (!n["body"].IsMap()) return r.At(n["body"], where + ".body", "expected a mapping");
+    LF_ASSIGN_OR_RETURN(e->body, YamlToJson(r, n["body"], where + ".body"));
+  }
+  if (n["body_params"]) {
+    LF_ASSIGN_OR_RETURN(e->body_params, r.Strings(n, "body_params", where));
+  }
+  if (n["errors_path"]) {
+    LF_ASSIGN_OR_RETURN(e->errors_pointer, r.String(n, "errors_path", where));
+    if (!e->errors_pointer.empty() && e->errors_pointer[0] != '/')
+      return r.At(n["errors_path"], where + ".errors_path",
+                  "expected a JSON pointer such as /errors");
+  }
+  bool posts = e->method == "POST";
+  if (!posts && (!e->body.is_null() || !e->body_params.empty())) {
+    return r.At(n["body"] ? n["body"] : n["body_params"], where,
+                "body and body_params need method: POST");
+  }
+  return Status::OK();
+}
+
 // The fields an endpoint and a table's defaults share.
 Result<EndpointSpec> ParseEndpoint(const YamlReader& r, const YAML::Node& n,
                                    const std::string& where, const EndpointSpec& defaults) {
@@ -137,6 +168,7 @@ Result<EndpointSpec> ParseEndpoint(const YamlReader& r, const YAML::Node& n,
       return r.At(n["cursor_format"], where + ".cursor_format", "expected iso8601 or unix_seconds");
     e.cursor_format = f == "iso8601" ? CursorFormat::kIso8601 : CursorFormat::kUnixSeconds;
   }
+  LF_RETURN_IF_ERROR(ParseRequestBody(r, n, where, &e));
   if (n["cursor_order"]) {
     LF_ASSIGN_OR_RETURN(std::string o, r.String(n, "cursor_order", where));
     if (o != "asc" && o != "desc" && o != "none")
@@ -181,11 +213,11 @@ Status CheckMetadata(const YamlReader& r, const YAML::Node& n, const std::string
 Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const YAML::Node& n,
                              const EndpointSpec& defaults) {
   const std::string where = "tables." + name;
-  LF_RETURN_IF_ERROR(
-      r.OnlyKeys(n, where,
-                 {"path", "params", "records", "paginator", "cursor_param", "until_param",
-                  "cursor_format", "cursor_order", "schema", "primary_keys", "cursor_field",
-                  "ingestion_type", "parent", "deletes"}));
+  LF_RETURN_IF_ERROR(r.OnlyKeys(
+      n, where,
+      {"path", "params", "records", "paginator", "cursor_param", "until_param", "cursor_format",
+       "cursor_order", "method", "body", "body_params", "errors_path", "schema", "primary_keys",
+       "cursor_field", "ingestion_type", "parent", "deletes"}));
   TableSpec t;
   t.name = name;
   LF_ASSIGN_OR_RETURN(t.endpoint, ParseEndpoint(r, n, where, defaults));
@@ -212,9 +244,10 @@ Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const
   }
   if (YAML::Node d = n["deletes"]) {
     const std::string dw = where + ".deletes";
-    LF_RETURN_IF_ERROR(r.OnlyKeys(d, dw,
-                                  {"path", "params", "records", "paginator", "cursor_param",
-                                   "cursor_format", "cursor_order", "cursor_field"}));
+    LF_RETURN_IF_ERROR(r.OnlyKeys(
+        d, dw,
+        {"path", "params", "records", "paginator", "cursor_param", "cursor_format", "cursor_order",
+         "method", "body", "body_params", "errors_path", "cursor_field"}));
     DeletesSpec deletes;
     EndpointSpec plain;  // a deletes endpoint does not inherit the table's parameters
     plain.paginator = defaults.paginator;
@@ -259,9 +292,10 @@ Result<RestSpec> Parse(const YamlReader& r, const YAML::Node& root, const std::s
   }
   EndpointSpec defaults;
   if (YAML::Node d = root["defaults"]) {
-    LF_RETURN_IF_ERROR(r.OnlyKeys(d, "defaults",
-                                  {"params", "records", "paginator", "cursor_param", "until_param",
-                                   "cursor_format", "cursor_order"}));
+    LF_RETURN_IF_ERROR(r.OnlyKeys(
+        d, "defaults",
+        {"params", "records", "paginator", "cursor_param", "until_param", "cursor_format",
+         "cursor_order", "method", "body", "body_params", "errors_path"}));
     LF_ASSIGN_OR_RETURN(defaults, ParseEndpoint(r, d, "defaults", EndpointSpec{}));
   }
   YAML::Node tables = root["tables"];

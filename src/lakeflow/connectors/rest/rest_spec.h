@@ -61,6 +61,16 @@ struct EndpointSpec {
   std::string until_param;   // optional upper bound parameter
   CursorFormat cursor_format = CursorFormat::kIso8601;
   CursorOrder cursor_order = CursorOrder::kAscending;
+  // POST endpoints (search APIs, GraphQL): the JSON body, whose strings are
+  // templates (a member whose only placeholder is unset is left out), and
+  // the request parameters it carries instead of the query (dotted paths
+  // whose last part names the parameter: "variables.after").
+  std::string method = "GET";
+  Json body;  // null: no body
+  std::vector<std::string> body_params;
+  // A JSON pointer where the API reports errors in a successful answer
+  // (GraphQL's /errors): a non-empty array there fails the read.
+  std::string errors_pointer;
   int line = 0;
 };
 
