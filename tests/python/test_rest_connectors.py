@@ -290,3 +290,77 @@ def test_graphql_pages_through_a_cursor_posted_in_its_variables(lakeflow, simula
     assert proc.returncode == SOURCE, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "the API reported an error: Cannot query field 'nope'" in lines[0]
+
+
+FORMATS_API = """endpoints:
+  - path: /export.jsonl
+    corpus: lines
+  - path: /export.csv
+    corpus: table
+  - path: /broken.jsonl
+    corpus: broken_lines
+  - path: /broken.csv
+    corpus: broken_table
+"""
+
+FORMATS_SPEC = """source: exports
+options:
+  base_url: {required: true}
+base_url: "{base_url}"
+defaults:
+  format: %s
+tables:
+  rows:
+    path: %s
+    ingestion_type: snapshot
+    primary_keys: [id]
+    schema: "id BIGINT, name STRING, score DOUBLE, active BOOLEAN, at TIMESTAMP"
+"""
+
+CSV_BODY = ('id,name,score,active,at\r\n'
+            '1,plain,1.5,true,2024-01-02T03:04:05Z\r\n'
+            '2,"with, comma and ""quotes""",,false,\r\n'
+            '3,"two\nlines",-0.25,,2024-02-03T00:00:00Z\r\n'
+            '4,"",7,true\r\n')
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_json_lines_and_csv_answers_are_records(lakeflow, simulators, tmp_path, fmt):
+    api = tmp_path / "api"
+    (api / "corpus").mkdir(parents=True)
+    (api / "endpoints.yaml").write_text(FORMATS_API)
+    lines = [{"id": 1, "name": "plain", "score": 1.5, "active": True,
+              "at": "2024-01-02T03:04:05Z"},
+             {"id": 2, "name": "with, comma and \"quotes\"", "active": False},
+             {"id": 3, "name": "two\nlines", "score": -0.25, "at": "2024-02-03T00:00:00Z"},
+             {"id": 4, "name": "", "score": 7, "active": True}]
+    jsonl = "\n".join(json.dumps(r) for r in lines[:2]) + "\n\n" + \
+        "\n".join(json.dumps(r) for r in lines[2:]) + "\n"
+    (api / "corpus" / "lines.json").write_text(json.dumps(jsonl))
+    (api / "corpus" / "table.json").write_text(json.dumps(CSV_BODY))
+    (api / "corpus" / "broken_lines.json").write_text(json.dumps('{"id": 1}\n[2]\n'))
+    (api / "corpus" / "broken_table.json").write_text(json.dumps("id,name\n1,a\n2,b,c\n"))
+    sim = simulators(str(api))
+
+    def read(path):
+        spec = tmp_path / f"{fmt}.yaml"
+        spec.write_text(FORMATS_SPEC % (fmt, path))
+        return lakeflow.run("read", "--source", "rest", "-o", f"spec={spec}",
+                            "-o", f"base_url={sim.url}", "-o", "tableName=rows", check=False)
+
+    proc = read(f"/export.{fmt}")
+    assert proc.returncode == 0, proc.stderr
+    got = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in got] == [1, 2, 3, 4]
+    assert got[0] == {"id": 1, "name": "plain", "score": 1.5, "active": True,
+                      "at": "2024-01-02T03:04:05Z"}
+    assert got[1]["name"] == 'with, comma and "quotes"' and got[1].get("score") is None
+    assert got[2]["name"] == "two\nlines" and got[2].get("active") is None
+    assert got[3]["name"] == "" and got[3]["score"] == 7 and got[3].get("at") is None
+
+    proc = read(f"/broken.{fmt}")
+    assert proc.returncode == SOURCE, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    want = "JSON lines: line 2 is not a JSON object" if fmt == "jsonl" else \
+        "CSV line 3: 3 fields, the header names 2"
+    assert len(lines) == 1 and want in lines[0], proc.stderr

@@ -87,6 +87,11 @@ bool PageWalk::AtLimit() {
 Result<bool> PageWalk::WalkSequence(Position* pos, const Options& values) {
   while (true) {
     LF_ASSIGN_OR_RETURN(http::HttpResponse response, FetchPage(pos->page, values));
+    if (ep_->format != ResponseFormat::kJson) {
+      LF_ASSIGN_OR_RETURN(response.body,
+                          RecordsAsJsonArray(ep_->format, response.body, ep_->csv_delimiter,
+                                             "table '" + table_->name + "'"));
+    }
     LF_ASSIGN_OR_RETURN(auto records, scanner_->Scan(response.body, ep_->records));
     int64_t count = static_cast<int64_t>(records.size());
     LF_ASSIGN_OR_RETURN(auto next, pager_.NextUrl(pos->page, response, count, count));

@@ -125,6 +125,23 @@ Status ParseRequestBody(const YamlReader& r, const YAML::Node& n, const std::str
       return r.At(n["errors_path"], where + ".errors_path",
                   "expected a JSON pointer such as /errors");
   }
+  if (n["format"]) {
+    LF_ASSIGN_OR_RETURN(std::string name, r.String(n, "format", where));
+    auto format = ParseResponseFormat(name);
+    if (!format.ok()) return r.At(n["format"], where + ".format", format.status().message());
+    e->format = *format;
+  }
+  if (n["csv_delimiter"]) {
+    LF_ASSIGN_OR_RETURN(std::string d, r.String(n, "csv_delimiter", where));
+    if (d.size() != 1 || d == "\"" || d == "\n" || d == "\r")
+      return r.At(n["csv_delimiter"], where + ".csv_delimiter",
+                  "expected one character other than a quote or a line break");
+    e->csv_delimiter = d[0];
+  }
+  if (e->format != ResponseFormat::kJson && !e->records.empty()) {
+    return r.At(n["records"] ? n["records"] : n["format"], where + ".records",
+                "JSON lines and CSV answers are the records themselves: leave records out");
+  }
   bool posts = e->method == "POST";
   if (!posts && (!e->body.is_null() || !e->body_params.empty())) {
     return r.At(n["body"] ? n["body"] : n["body_params"], where,
@@ -214,10 +231,10 @@ Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const
                              const EndpointSpec& defaults) {
   const std::string where = "tables." + name;
   LF_RETURN_IF_ERROR(r.OnlyKeys(
-      n, where,
-      {"path", "params", "records", "paginator", "cursor_param", "until_param", "cursor_format",
-       "cursor_order", "method", "body", "body_params", "errors_path", "schema", "primary_keys",
-       "cursor_field", "ingestion_type", "parent", "deletes"}));
+      n, where, {"path",         "params",        "records",        "paginator",     "cursor_param",
+                 "until_param",  "cursor_format", "cursor_order",   "method",        "body",
+                 "body_params",  "errors_path",   "format",         "csv_delimiter", "schema",
+                 "primary_keys", "cursor_field",  "ingestion_type", "parent",        "deletes"}));
   TableSpec t;
   t.name = name;
   LF_ASSIGN_OR_RETURN(t.endpoint, ParseEndpoint(r, n, where, defaults));
@@ -244,10 +261,10 @@ Result<TableSpec> ParseTable(const YamlReader& r, const std::string& name, const
   }
   if (YAML::Node d = n["deletes"]) {
     const std::string dw = where + ".deletes";
-    LF_RETURN_IF_ERROR(r.OnlyKeys(
-        d, dw,
-        {"path", "params", "records", "paginator", "cursor_param", "cursor_format", "cursor_order",
-         "method", "body", "body_params", "errors_path", "cursor_field"}));
+    LF_RETURN_IF_ERROR(r.OnlyKeys(d, dw,
+                                  {"path", "params", "records", "paginator", "cursor_param",
+                                   "cursor_format", "cursor_order", "method", "body", "body_params",
+                                   "errors_path", "format", "csv_delimiter", "cursor_field"}));
     DeletesSpec deletes;
     EndpointSpec plain;  // a deletes endpoint does not inherit the table's parameters
     plain.paginator = defaults.paginator;
@@ -292,10 +309,10 @@ Result<RestSpec> Parse(const YamlReader& r, const YAML::Node& root, const std::s
   }
   EndpointSpec defaults;
   if (YAML::Node d = root["defaults"]) {
-    LF_RETURN_IF_ERROR(r.OnlyKeys(
-        d, "defaults",
-        {"params", "records", "paginator", "cursor_param", "until_param", "cursor_format",
-         "cursor_order", "method", "body", "body_params", "errors_path"}));
+    LF_RETURN_IF_ERROR(r.OnlyKeys(d, "defaults",
+                                  {"params", "records", "paginator", "cursor_param", "until_param",
+                                   "cursor_format", "cursor_order", "method", "body", "body_params",
+                                   "errors_path", "format", "csv_delimiter"}));
     LF_ASSIGN_OR_RETURN(defaults, ParseEndpoint(r, d, "defaults", EndpointSpec{}));
   }
   YAML::Node tables = root["tables"];

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lakeflow/connect/lakeflow_connect.h"
+#include "lakeflow/connectors/rest/response_format.h"
 #include "lakeflow/core/options.h"
 #include "lakeflow/core/types.h"
 #include "lakeflow/http/paginator.h"
@@ -71,6 +72,10 @@ struct EndpointSpec {
   // A JSON pointer where the API reports errors in a successful answer
   // (GraphQL's /errors): a non-empty array there fails the read.
   std::string errors_pointer;
+  // What the answers are written in; JSON lines and CSV are the records
+  // themselves (no `records` pointer).
+  ResponseFormat format = ResponseFormat::kJson;
+  char csv_delimiter = ',';
   int line = 0;
 };
 
