@@ -57,12 +57,13 @@ class BrokenConnector : public LakeflowConnect {
     kNullKey,
     kAcceptsUnknownTable,
     kNoDeletes,
-    kRecordsWhenCaughtUp,  // returns its record again with the offset it was given
-    kMetadataChanges,      // each read_table_metadata call says something else
-    kColumnNeverFilled,    // `at` is null in every record
-    kAllNullRecord,        // an append table with a record of nulls only
-    kDeleteWithoutKey,     // a deleted record without its key
-    kSnapshotNoOffset,     // a snapshot returning a None offset: allowed, must pass
+    kRecordsWhenCaughtUp,   // returns its record again with the offset it was given
+    kMetadataChanges,       // each read_table_metadata call says something else
+    kColumnNeverFilled,     // `at` is null in every record
+    kAllNullRecord,         // an append table with a record of nulls only
+    kDeleteWithoutKey,      // a deleted record without its key
+    kSnapshotNoOffset,      // a snapshot returning a None offset: allowed, must pass
+    kSnapshotDuplicateKey,  // a snapshot listing one key twice (pages that overlap)
   };
   explicit BrokenConnector(Fault fault) : LakeflowConnect({}), fault_(fault) {}
 
@@ -82,7 +83,7 @@ class BrokenConnector : public LakeflowConnect {
       return TableMetadata{{}, std::nullopt, IngestionType::kAppend};
     if (fault_ == Fault::kDeleteWithoutKey)
       return TableMetadata{{"id"}, "at", IngestionType::kCdcWithDeletes};
-    if (fault_ == Fault::kSnapshotNoOffset)
+    if (fault_ == Fault::kSnapshotNoOffset || fault_ == Fault::kSnapshotDuplicateKey)
       return TableMetadata{{"id"}, std::nullopt, IngestionType::kSnapshot};
     if (fault_ == Fault::kCursorMissing)
       return TableMetadata{{"id"}, std::nullopt, IngestionType::kCdc};
@@ -100,6 +101,10 @@ class BrokenConnector : public LakeflowConnect {
     if (fault_ == Fault::kColumnNeverFilled) record = R"({"id": 1, "at": null})";
     if (fault_ == Fault::kSnapshotNoOffset)
       return ReadResult{RecordStream::FromJsonRecords({record}), std::nullopt};
+    if (fault_ == Fault::kSnapshotDuplicateKey) {
+      return ReadResult{RecordStream::FromJsonRecords({record, R"({"id": 2, "at": "y"})", record}),
+                        std::nullopt};
+    }
     if (fault_ == Fault::kAllNullRecord && n == 0)
       return ReadResult{RecordStream::FromJsonRecords({record, R"({"id": null, "at": null})"}),
                         Offset(Json{{"n", 1}})};
@@ -161,7 +166,9 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{BrokenConnector::Fault::kMetadataChanges, "read_table_metadata.deterministic"},
         FaultCase{BrokenConnector::Fault::kAllNullRecord, "records.no_record_entirely_null"},
         FaultCase{BrokenConnector::Fault::kDeleteWithoutKey,
-                  "read_table_deletes.stream.primary_keys_non_null"}),
+                  "read_table_deletes.stream.primary_keys_non_null"},
+        FaultCase{BrokenConnector::Fault::kSnapshotDuplicateKey,
+                  "read_table.batch.primary_keys_unique"}),
     [](const ::testing::TestParamInfo<FaultCase>& info) {
       std::string name = info.param.failing_check;
       for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';

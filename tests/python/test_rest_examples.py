@@ -8,6 +8,8 @@ from conftest import ROOT
 
 # example spec -> (simulator folder, connection options besides base_url, tables)
 EXAMPLES = {
+    "palantir": ("reference/palantir", ["token=t0k", "ontology=flights"],
+                 ["object_types", "flights", "flights_loaded"]),
     "collibra": ("reference/collibra", ["username=u", "password=p4ss"],
                  ["assets", "attributes", "domains", "responsibilities"]),
     "actitime": ("reference/actitime", ["tenant=mystartup", "username=u", "password=p4ss"],

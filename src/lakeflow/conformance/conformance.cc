@@ -207,6 +207,10 @@ class Checker {
       if (snapshot && first) continue;  // snapshots are read in batch
       bool paged = !first && c_.snapshot_in_pages(table);
       std::string mode = first ? ".stream" : ".batch";
+      // A snapshot is the table's content: a key in it twice is a row the
+      // destination would merge away (or keep twice).
+      const bool unique_keys = snapshot && !first && !deletes && !m.primary_keys.empty();
+      std::vector<std::string> keys;
       Offset start = first;
       int64_t records = 0;
       int reads = 0;
@@ -225,6 +229,7 @@ class Checker {
                             OffsetToString(start), rows->rows));
         }
         records += rows->rows;
+        if (unique_keys) keys.insert(keys.end(), rows->keys.begin(), rows->keys.end());
         // One mode's records suffice for the column checks: the batch read's,
         // or a stream's when the table has no batch read here.
         if (stats && (!first || !batch)) stats->Add(*rows);
@@ -243,7 +248,24 @@ class Checker {
       Check(prefix + mode + ".offsets_converge", table,
             converged || records >= options_.max_records,
             fmt::format("offsets still moving after {} reads", reads));
+      if (unique_keys) CheckKeysUnique(table, prefix + mode, &keys);
     }
+  }
+
+  // The keys of one snapshot read, each once.
+  void CheckKeysUnique(const std::string& table, const std::string& prefix,
+                       std::vector<std::string>* keys) {
+    std::sort(keys->begin(), keys->end());
+    auto dup = std::adjacent_find(keys->begin(), keys->end());
+    std::string shown;
+    if (dup != keys->end()) {
+      shown = *dup;
+      std::replace(shown.begin(), shown.end(), '\x1f', ',');
+      if (!shown.empty() && shown.back() == ',') shown.pop_back();
+    }
+    Check(prefix + ".primary_keys_unique", table, dup == keys->end(),
+          fmt::format("primary key ({}) appears {} times in one snapshot", shown,
+                      dup == keys->end() ? 0 : std::count(keys->begin(), keys->end(), *dup)));
   }
 
   // Converts the records and checks each batch; their stats, or nullopt

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include "lakeflow/core/file_io.h"
@@ -270,6 +272,9 @@ void Corpus::BuildTemplates(const Json& records) {
       if (marked.contains("sha") && marked["sha"].is_string()) {
         add("sha", {Slot::kSha, marked["sha"].get<std::string>(), 0});
       }
+      if (!marked.contains("id") && marked.contains("name") && marked["name"].is_string()) {
+        add("name", {Slot::kName, marked["name"].get<std::string>(), 0});
+      }
     }
     for (const auto& t : times) {
       add(t.path, {t.unix_seconds ? Slot::kUnixTime : Slot::kTime, "", t.micros - earliest});
@@ -332,6 +337,12 @@ FieldValue Corpus::SlotValue(const Slot& slot, size_t i) const {
       f.kind = FieldValue::kString;
       f.str = fmt::format("{:08x}{}", i, slot.base.size() > 8 ? slot.base.substr(8) : "");
       return f;
+    case Slot::kName: {
+      f.kind = FieldValue::kString;
+      size_t round = i / templates_.size();
+      f.str = round == 0 ? slot.base : fmt::format("{}-{}", slot.base, round + 1);
+      return f;
+    }
     case Slot::kTime:
       f.kind = FieldValue::kString;
       f.micros = anchor_micros_ + static_cast<int64_t>(i) * kMicrosPerSecond + slot.offset;
@@ -375,6 +386,9 @@ void Corpus::AppendSlot(const Slot& slot, size_t i, std::string* out) const {
       out->push_back('"');
       out->append(SlotValue(slot, i).str);
       out->push_back('"');
+      return;
+    case Slot::kName:  // the name came from the corpus: escaped as JSON
+      out->append(Json(SlotValue(slot, i).str).dump());
       return;
   }
 }
@@ -492,15 +506,58 @@ std::vector<DeletedRecord> Corpus::DeletedSince(int64_t since_micros) const {
   return out;
 }
 
+namespace {
+
+// Whether a field's name says it identifies a record: id, uuid, key, or a
+// name ending so (flightId, ticket_id, __rid, __primaryKey).
+bool LooksLikeIdentity(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto ends = [&](std::string_view tail) {
+    return name.size() >= tail.size() &&
+           name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return ends("id") || ends("uuid") || ends("key");
+}
+
+}  // namespace
+
+// The top-level fields other than id that identify the corpus's records: an
+// identity's name, and a distinct string or integer in every record. A future
+// copy gets fresh values there too, or it would be a record twice.
+std::vector<std::string> Corpus::IdentityFields() const {
+  std::vector<std::string> out;
+  if (virtual_count_ == 0) return out;
+  Json first = ValueAt(0);
+  if (!first.is_object()) return out;
+  for (const auto& [name, _] : first.items()) {
+    if (name == "id" || name == "sha" || name == "node_id" || !LooksLikeIdentity(name)) continue;
+    std::set<std::string> seen;
+    bool distinct = true;
+    for (size_t i = 0; i < virtual_count_ && distinct; ++i) {
+      Json r = ValueAt(i);
+      auto it = r.is_object() ? r.find(name) : r.end();
+      distinct = it != r.end() && (it->is_string() || it->is_number_integer()) &&
+                 seen.insert(it->dump()).second;
+    }
+    if (distinct) out.push_back(name);
+  }
+  return out;
+}
+
 void Corpus::AddFutureRecords(const std::string& cursor_field, int64_t count, int64_t now_micros) {
   if (templates_.empty()) return;
+  const std::vector<std::string> identities = IdentityFields();
   for (int64_t k = 0; k < count; ++k) {
     Json r = ValueAt(static_cast<size_t>(k) % virtual_count_);
     if (!r.is_object()) continue;
     // A day ahead and more: still "after now" however long the server runs
     // a test, so a connector that does not cap its cursor never catches up.
-    int64_t when = now_micros + (86400 + 3600 * k) * kMicrosPerSecond;
-    *NavigateMut(&r, cursor_field) = FormatIsoMicros(when);
+    // A day apart, so copies differ even where the field is a date.
+    int64_t when = now_micros + 86400 * (k + 1) * kMicrosPerSecond;
+    Json* field = NavigateMut(&r, cursor_field);
+    bool date_only = field->is_string() && field->get_ref<const std::string&>().size() == 10;
+    std::string iso = FormatIsoMicros(when);
+    *field = date_only ? iso.substr(0, 10) : iso;
     // A fresh id of the same type: a copy that kept its id would be the same
     // record twice to a connector (and a child endpoint's parent twice).
     if (r.contains("id") && r["id"].is_number()) {
@@ -513,6 +570,11 @@ void Corpus::AddFutureRecords(const std::string& cursor_field, int64_t count, in
       r["sha"] = fmt::format("f{:07x}{}", k, sha.size() > 8 ? sha.substr(8) : "");
     }
     if (r.contains("node_id")) r["node_id"] = fmt::format("future:{}", k);
+    for (const auto& name : identities) {
+      Json& v = r[name];
+      v = v.is_string() ? Json(fmt::format("{}-future-{}", v.get<std::string>(), k))
+                        : Json(next_id_++);
+    }
     std::string key = r.contains("id")                            ? IdText(r["id"])
                       : r.contains("sha") && r["sha"].is_string() ? r["sha"].get<std::string>()
                                                                   : std::string();

@@ -75,7 +75,9 @@ class Corpus {
 
  private:
   struct Slot {
-    enum Kind { kId, kNumber, kNodeId, kSha, kTime, kUnixTime };
+    // kName: a record without an id is known by its name (a branch): copies
+    // after the first round are "NAME-2", "NAME-3", ...
+    enum Kind { kId, kNumber, kNodeId, kSha, kName, kTime, kUnixTime };
     Kind kind;
     std::string base;    // kNodeId, kSha: the template's value
     int64_t offset = 0;  // kTime, kUnixTime: micros after the template's earliest timestamp
@@ -99,6 +101,7 @@ class Corpus {
   std::optional<size_t> FindById(const std::string& id) const;
   Json ValueAt(size_t i) const;
   size_t Append(Stored stored);
+  std::vector<std::string> IdentityFields() const;
   // Stores `value` as record `at`; its text.
   std::string Replace(size_t at, Json value);
 
