@@ -92,4 +92,20 @@ Result<std::string> DumpExactJson(const Json& value, std::string_view what);
 // 3.5, 1e300 and 2^64 do not.
 std::optional<int64_t> JsonInteger(const Json& value);
 
+// Sets the member at dotted `path` ("data.issues.nodes") of `root`, making
+// the objects on the way (a value that is not an object there is replaced).
+// For Json and nlohmann::ordered_json alike.
+template <typename JsonT>
+void SetDottedMember(JsonT* root, std::string_view path, JsonT value) {
+  JsonT* at = root;
+  while (true) {
+    size_t dot = path.find('.');
+    if (!at->is_object()) *at = JsonT::object();
+    at = &(*at)[std::string(path.substr(0, dot))];
+    if (dot == std::string_view::npos) break;
+    path.remove_prefix(dot + 1);
+  }
+  *at = std::move(value);
+}
+
 }  // namespace lakeflow

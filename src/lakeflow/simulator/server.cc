@@ -115,20 +115,6 @@ void RaiseListenBacklog(int port) {
   }
 }
 
-// Sets the member at dotted `path` of `root`, creating the objects on the way.
-void SetPath(Json* root, const std::string& path, Json value) {
-  Json* at = root;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    if (!at->is_object()) *at = Json::object();
-    at = &(*at)[path.substr(start, dot - start)];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  *at = std::move(value);
-}
-
 bool LooksJson(const httplib::Request& req) {
   if (req.get_header_value("Content-Type").find("json") != std::string::npos) return true;
   size_t first = req.body.find_first_not_of(" \t\r\n");
@@ -539,8 +525,9 @@ void Server::ServeCursor(const EndpointSpec& ep, const Corpus& corpus,
   size_t next = begin + count;
   bool more = next < list.size();
   Json meta = Json::object();
-  SetPath(&meta, ep.next_cursor_path, more ? Json(fmt::format("c{:x}", next)) : Json(nullptr));
-  if (!ep.has_more_path.empty()) SetPath(&meta, ep.has_more_path, more);
+  SetDottedMember<Json>(&meta, ep.next_cursor_path,
+                        more ? Json(fmt::format("c{:x}", next)) : Json(nullptr));
+  if (!ep.has_more_path.empty()) SetDottedMember<Json>(&meta, ep.has_more_path, more);
   SendNested(ep, corpus, list, begin, count, meta, res);
 }
 
@@ -550,7 +537,7 @@ void Server::SendNested(const EndpointSpec& ep, const Corpus& corpus,
   constexpr const char* kPlaceholder = "__lakeflow_simulator_records__";
   Json wrapper = Json::parse(ep.extras_json.empty() ? "{}" : ep.extras_json);
   wrapper.merge_patch(meta);
-  SetPath(&wrapper, ep.records_key, kPlaceholder);
+  SetDottedMember<Json>(&wrapper, ep.records_key, kPlaceholder);
   std::string records = "[";
   for (size_t k = 0; k < count; ++k) {
     if (k) records += ',';

@@ -1,5 +1,7 @@
 #include "lakeflow/connectors/rest/rest_requests.h"
 
+#include <simdjson.h>
+
 #include "lakeflow/core/json_access.h"
 #include "lakeflow/core/redaction.h"
 #include "lakeflow/core/time_parse.h"
@@ -269,63 +271,26 @@ Result<std::optional<Json>> FillBody(const Json& tpl, const Options& values,
   return std::optional<Json>(std::move(out));
 }
 
-// Sets the member at dotted `path`, making the objects on the way.
-void SetMember(Json* root, const std::string& path, Json value) {
-  Json* at = root;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    if (!at->is_object()) *at = Json::object();
-    at = &(*at)[path.substr(start, dot == std::string::npos ? dot : dot - start)];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  *at = std::move(value);
-}
-
-// The value at JSON pointer `pointer` ("/a/0/b", ~0 and ~1 escaped) of
-// `doc`; null when there is none.
-const Json* AtPointer(const Json& doc, const std::string& pointer) {
-  const Json* at = &doc;
-  size_t start = 1;
-  while (start <= pointer.size()) {
-    size_t slash = pointer.find('/', start);
-    std::string token = pointer.substr(start, slash == std::string::npos ? slash : slash - start);
-    for (size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i) {
-      if (i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
-        token.replace(i, 2, token[i + 1] == '0' ? "~" : "/");
-    }
-    if (at->is_object()) {
-      auto it = at->find(token);
-      if (it == at->end()) return nullptr;
-      at = &*it;
-    } else if (at->is_array()) {
-      char* end = nullptr;
-      unsigned long long index = std::strtoull(token.c_str(), &end, 10);
-      if (token.empty() || *end != '\0' || index >= at->size()) return nullptr;
-      at = &(*at)[index];
-    } else {
-      return nullptr;
-    }
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return at;
-}
-
 // The errors an answer reports at `pointer`, as one line; empty when none.
 std::string ReportedErrors(const std::string& body, const std::string& pointer) {
-  auto doc = ParseJson(body, "the answer");
-  if (!doc.ok()) return "";
-  const Json* errors = AtPointer(*doc, pointer);
-  if (!errors || errors->is_null() || (errors->is_array() && errors->empty())) return "";
-  const Json& first = errors->is_array() ? errors->front() : *errors;
-  std::string message =
-      first.is_object() && first.contains("message") && first["message"].is_string()
-          ? first["message"].get<std::string>()
-          : first.dump();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc, errors;
+  if (parser.parse(body).get(doc) != simdjson::SUCCESS ||
+      doc.at_pointer(pointer).get(errors) != simdjson::SUCCESS || errors.is_null()) {
+    return "";
+  }
+  simdjson::dom::element first = errors;
+  size_t count = 1;
+  simdjson::dom::array list;
+  if (errors.get(list) == simdjson::SUCCESS) {
+    count = list.size();
+    if (count == 0 || list.at(0).get(first) != simdjson::SUCCESS) return "";
+  }
+  std::string_view text;
+  std::string message = first["message"].get(text) == simdjson::SUCCESS
+                            ? std::string(text)
+                            : std::string(simdjson::minify(first));
   if (message.size() > 300) message = message.substr(0, 300) + "...";
-  size_t count = errors->is_array() ? errors->size() : 1;
   return count > 1 ? fmt::format("{} (and {} more)", message, count - 1) : message;
 }
 
@@ -352,7 +317,7 @@ Result<http::HttpRequest> RestRequests::PostRequest(const EndpointSpec& ep, cons
     char* end = nullptr;
     long long number = std::strtoll(value->c_str(), &end, 10);
     bool integer = count && !value->empty() && end && *end == '\0';
-    SetMember(&body, path, integer ? Json(number) : Json(*value));
+    SetDottedMember(&body, path, integer ? Json(number) : Json(*value));
   }
   request.url = Signed(http::WithoutQueryParams(url, moved));
   request.body = body.dump();
